@@ -1,0 +1,64 @@
+namespace GreenConsole.Core.Remote;
+
+/// <summary>Port for running commands on and moving files between clouds.</summary>
+/// <remarks>
+/// A command that ran and exited non-zero is a normal <see cref="RemoteCommandResult"/>; only failures to
+/// reach, authenticate or trust the host throw <see cref="RemoteShellException"/>, so callers can never
+/// mistake "cannot reach the host" for "the job failed".
+/// </remarks>
+public interface IRemoteShell
+{
+    Task<RemoteCommandResult> RunAsync(SshTarget target, string command, TimeSpan timeout, CancellationToken cancellationToken);
+
+    Task UploadAsync(SshTarget target, string localPath, string remotePath, CancellationToken cancellationToken);
+
+    Task DownloadAsync(SshTarget target, string remotePath, string localPath, CancellationToken cancellationToken);
+
+    /// <summary>Copies a file or directory from one cloud to another, without staging it on the controller.</summary>
+    Task<TransferResult> CopyBetweenAsync(SshTarget source, string sourcePath, SshTarget destination, string destinationPath, CancellationToken cancellationToken);
+
+    /// <summary>Connects (or reuses the master connection) and reports reachability, latency and host key.</summary>
+    Task<ConnectionCheck> CheckAsync(SshTarget target, CancellationToken cancellationToken);
+
+    /// <summary>Closes the multiplexed master connection to a cloud, if any.</summary>
+    Task DisconnectAsync(SshTarget target, CancellationToken cancellationToken);
+}
+
+public sealed record RemoteCommandResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+public sealed record TransferResult(long Bytes, TimeSpan Elapsed)
+{
+    public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? Bytes / Elapsed.TotalSeconds : 0;
+}
+
+public sealed record ConnectionCheck(
+    bool Reachable,
+    TimeSpan? RoundTrip,
+    string? HostKeyFingerprint,
+    RemoteErrorKind? ErrorKind,
+    string? Error);
+
+public enum RemoteErrorKind
+{
+    /// <summary>TCP connection refused, no route, DNS failure or connect timeout.</summary>
+    HostUnreachable,
+    /// <summary>The host answered but rejected the credentials.</summary>
+    AuthenticationFailed,
+    /// <summary>The host presented a key different from the pinned one.</summary>
+    HostKeyChanged,
+    /// <summary>The operation exceeded its time limit.</summary>
+    Timeout,
+    /// <summary>A file transfer failed after the connection was established.</summary>
+    TransferFailed,
+    /// <summary>The local ssh client could not be started or misbehaved.</summary>
+    ClientError,
+}
+
+public sealed class RemoteShellException(RemoteErrorKind kind, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public RemoteErrorKind Kind { get; } = kind;
+}
