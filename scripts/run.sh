@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts the GreenConsole dashboard with the embedded defaults (SQLite file, shipped carbon traces, demo lab),
+# or runs a CLI verb:  scripts/run.sh import-csv FILE [--dry-run] [--json]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+project=GreenConsole.Web
+config=${GC_CONFIGURATION:-Release}
+
+if [ $# -gt 0 ]; then
+  # CLI verbs: build quietly so that stdout carries only the verb's own output (JSON lines, tables).
+  dotnet build "$project" -c "$config" -nologo -v q -clp:ErrorsOnly >&2
+  exec dotnet run --no-build --project "$project" -c "$config" -- "$@"
+fi
+
+url=${GC_URLS:-http://127.0.0.1:5080}
+
+if command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; then
+  if bash scripts/lab.sh up; then
+    echo "run.sh: demo lab is up; its clouds are imported from .lab/ssh_data.csv at start-up"
+  else
+    echo "run.sh: the demo lab could not start (see above); the dashboard starts without it" >&2
+  fi
+else
+  echo "run.sh: sshd is not installed, so no demo lab. Install it with: sudo apt-get install -y openssh-server" >&2
+fi
+
+dotnet build "$project" -c "$config" -nologo -v q -clp:ErrorsOnly
+echo "run.sh: GreenConsole is starting on $url"
+exec dotnet run --no-build --project "$project" -c "$config" -- --urls "$url"
