@@ -178,15 +178,22 @@ public static class CloudCsvParser
         var warnings = new List<CsvIssue>();
         var row = record.Line;
 
+        string Get(string column) =>
+            columns.TryGetValue(column, out var index) && index < record.Fields.Count ? record.Fields[index] : string.Empty;
+
+        CloudCsvRow Result(CloudDefinition? cloud) => new(row, cloud, errors, warnings)
+        {
+            RawHost = NullIfEmpty(Printable(Get(CloudCsvColumns.Host))),
+            RawPort = NullIfEmpty(Printable(Get(CloudCsvColumns.Port))),
+            RawUsername = NullIfEmpty(Printable(Get(CloudCsvColumns.Username))),
+        };
+
         if (record.Fields.Count > headerWidth)
         {
             errors.Add(new CsvIssue(row, null,
                 $"has {record.Fields.Count} fields but the header has {headerWidth}; quote a value that contains a comma"));
-            return new CloudCsvRow(row, null, errors, warnings);
+            return Result(null);
         }
-
-        string Get(string column) =>
-            columns.TryGetValue(column, out var index) && index < record.Fields.Count ? record.Fields[index] : string.Empty;
 
         string? Required(string column)
         {
@@ -388,7 +395,7 @@ public static class CloudCsvParser
         if (errors.Count > 0 || host is null || port is null || username is null || country is null || countryName is null || zone is null
             || !passwordOk || !keyPathOk)
         {
-            return new CloudCsvRow(row, null, errors, warnings);
+            return Result(null);
         }
 
         var cloud = new CloudDefinition
@@ -405,7 +412,7 @@ public static class CloudCsvParser
             Pue = pue,
             Label = label.Length == 0 ? null : label,
         };
-        return new CloudCsvRow(row, cloud, errors, warnings);
+        return Result(cloud);
     }
 
     /// <summary>Rows with one host:port:user are all rejected: which one the admin meant cannot be guessed.</summary>
@@ -433,6 +440,8 @@ public static class CloudCsvParser
     private static bool TryParseNumber(string value, out double number) =>
         double.TryParse(value, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number)
         && double.IsFinite(number);
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static CloudCsvParseResult FileError(string message) => new([], [new CsvIssue(null, null, message)]);
 

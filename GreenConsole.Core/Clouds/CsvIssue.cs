@@ -20,6 +20,13 @@ public sealed record CsvIssue(int? Row, string? Field, string Message)
 public sealed record CloudCsvRow(int RowNumber, CloudDefinition? Cloud, IReadOnlyList<CsvIssue> Errors, IReadOnlyList<CsvIssue> Warnings)
 {
     public bool IsValid => Cloud is not null && Errors.Count == 0;
+
+    /// <summary>The row's host as written, so that reports can name a rejected row's cloud.</summary>
+    public string? RawHost { get; init; }
+
+    public string? RawPort { get; init; }
+
+    public string? RawUsername { get; init; }
 }
 
 public sealed record CloudCsvParseResult(IReadOnlyList<CloudCsvRow> Rows, IReadOnlyList<CsvIssue> FileErrors)
