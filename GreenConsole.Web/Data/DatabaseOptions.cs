@@ -20,13 +20,13 @@ public sealed class DatabaseOptions : IValidatableObject
     [Range(1, 600)]
     public int BusyTimeoutSeconds { get; set; } = 30;
 
-    public string FullPath => System.IO.Path.GetFullPath(Path);
+    public string GetFullPath() => System.IO.Path.GetFullPath(Path);
 
-    public string FullKeysPath => System.IO.Path.GetFullPath(KeysPath ?? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(FullPath)!, "keys"));
+    public string GetFullKeysPath() => System.IO.Path.GetFullPath(KeysPath ?? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(GetFullPath())!, "keys"));
 
-    public string ConnectionString => new SqliteConnectionStringBuilder
+    public string GetConnectionString() => new SqliteConnectionStringBuilder
     {
-        DataSource = FullPath,
+        DataSource = GetFullPath(),
         Mode = SqliteOpenMode.ReadWriteCreate,
         DefaultTimeout = BusyTimeoutSeconds,
         ForeignKeys = true,

@@ -19,13 +19,19 @@ public static class PersistenceExtensions
         services.AddOptions<DatabaseOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // Data Protection must know its key folder while services are registered, before options exist.
+        // A blank path fails options validation at start; this copy only has to yield some folder until then.
         var database = section.Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (string.IsNullOrWhiteSpace(database.Path))
+        {
+            database.Path = DatabaseOptions.DefaultPath;
+        }
+
         services.AddDataProtection()
             .SetApplicationName("GreenConsole")
-            .PersistKeysToFileSystem(new DirectoryInfo(database.FullKeysPath));
+            .PersistKeysToFileSystem(new DirectoryInfo(database.GetFullKeysPath()));
 
         services.AddDbContextFactory<GreenConsoleDbContext>((sp, builder) =>
-            builder.UseSqlite(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+            builder.UseSqlite(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.GetConnectionString()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CloudSecretProtector>();
         return services;
@@ -35,24 +41,24 @@ public static class PersistenceExtensions
     public static async Task<SchemaMigrationResult> MigrateGreenConsoleDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (!Directory.Exists(options.FullKeysPath))
+        if (!Directory.Exists(options.GetFullKeysPath()))
         {
             // The key ring decrypts every stored password: keep it readable by this user only.
             if (OperatingSystem.IsWindows())
             {
-                Directory.CreateDirectory(options.FullKeysPath);
+                Directory.CreateDirectory(options.GetFullKeysPath());
             }
             else
             {
-                Directory.CreateDirectory(options.FullKeysPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Directory.CreateDirectory(options.GetFullKeysPath(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
         }
 
-        var result = await SchemaMigrator.MigrateAsync(options.ConnectionString, services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
+        var result = await SchemaMigrator.MigrateAsync(options.GetConnectionString(), services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
         if (result.Applied.Count > 0)
         {
             services.GetService<ILoggerFactory>()?.CreateLogger(typeof(SchemaMigrator))
-                .LogInformation("Database {Path} migrated from schema {From} to {To}", options.FullPath, result.FromVersion, result.ToVersion);
+                .LogInformation("Database {Path} migrated from schema {From} to {To}", options.GetFullPath(), result.FromVersion, result.ToVersion);
         }
 
         return result;

@@ -128,7 +128,7 @@ public sealed class CliHostTests : IDisposable
 
         Assert.Equal(1, code);
         var line = Assert.Single(JsonLines(output), l => l.TryGetProperty("fileError", out _));
-        Assert.Contains("unknown column", line.GetProperty("fileError").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not a cloud CSV header", line.GetProperty("fileError").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class SchemaMigrationTests
     {
         await using var db = DataTestDatabase.Create();
         var options = db.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        await SchemaMigrator.MigrateAsync(options.ConnectionString, Clock, CancellationToken.None, targetVersion: 1);
+        await SchemaMigrator.MigrateAsync(options.GetConnectionString(), Clock, CancellationToken.None, targetVersion: 1);
         Assert.Equal(1, await SchemaMigrator.GetVersionAsync(db.ConnectionString, CancellationToken.None));
         Assert.Equal(0, await db.ScalarAsync("SELECT count(*) FROM sqlite_master WHERE name = 'ImportBatches'"));
 
@@ -111,7 +111,7 @@ public sealed class SchemaMigrationTests
     {
         await using var db = DataTestDatabase.Create();
         var options = db.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        await SchemaMigrator.MigrateAsync(options.ConnectionString, Clock, CancellationToken.None, targetVersion: 1);
+        await SchemaMigrator.MigrateAsync(options.GetConnectionString(), Clock, CancellationToken.None, targetVersion: 1);
         SchemaMigration[] scripts =
         [
             .. SchemaMigration.All.Take(1),
@@ -119,7 +119,7 @@ public sealed class SchemaMigrationTests
             new SchemaMigration(3, "0003_bad", "ALTER TABLE \"NoSuchTable\" ADD COLUMN \"X\" TEXT NULL;"),
         ];
 
-        await Assert.ThrowsAsync<SqliteException>(() => SchemaMigrator.MigrateAsync(options.ConnectionString, Clock, CancellationToken.None, migrations: scripts));
+        await Assert.ThrowsAsync<SqliteException>(() => SchemaMigrator.MigrateAsync(options.GetConnectionString(), Clock, CancellationToken.None, migrations: scripts));
 
         Assert.Equal(1, await SchemaMigrator.GetVersionAsync(db.ConnectionString, CancellationToken.None));
         Assert.Equal(0, await db.ScalarAsync("SELECT count(*) FROM sqlite_master WHERE name = 'Extra'"));
@@ -162,8 +162,8 @@ public sealed class SchemaMigrationTests
     {
         var options = new DatabaseOptions();
 
-        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "data", "greenconsole.db"), options.FullPath);
-        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "data", "keys"), options.FullKeysPath);
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "data", "greenconsole.db"), options.GetFullPath());
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "data", "keys"), options.GetFullKeysPath());
     }
 
     [Theory]
