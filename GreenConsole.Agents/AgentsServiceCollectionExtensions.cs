@@ -1,0 +1,29 @@
+using GreenConsole.Agents.Ssh;
+using GreenConsole.Core.Remote;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace GreenConsole.Agents;
+
+public static class AgentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the OpenSSH control plane as the singleton <see cref="IRemoteShell"/>, bound to the "Ssh" section and
+    /// validated at start. The container disposes it on shutdown, which closes every master connection.
+    /// </summary>
+    public static IServiceCollection AddGreenConsoleSsh(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<OpenSshOptions>()
+            .Bind(configuration.GetSection(OpenSshOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OpenSshRemoteShell>();
+        services.TryAddSingleton<IRemoteShell>(sp => sp.GetRequiredService<OpenSshRemoteShell>());
+        return services;
+    }
+}

@@ -1,0 +1,80 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GreenConsole.Agents.Ssh;
+
+/// <summary>Settings of the OpenSSH-client control plane (configuration section "Ssh").</summary>
+internal sealed class OpenSshOptions : IValidatableObject
+{
+    public const string SectionName = "Ssh";
+
+    /// <summary>Folder for known_hosts, the askpass helper and (when short enough) the ControlMaster sockets.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data/ssh";
+
+    [Required]
+    public string SshPath { get; set; } = "/usr/bin/ssh";
+
+    [Required]
+    public string ScpPath { get; set; } = "/usr/bin/scp";
+
+    [Required]
+    public string SshKeyscanPath { get; set; } = "/usr/bin/ssh-keyscan";
+
+    /// <summary>ssh_config file for every call. /dev/null keeps the user's and the system's config out of the app's behaviour.</summary>
+    [Required]
+    public string ConfigFile { get; set; } = "/dev/null";
+
+    [Range(1, 300)]
+    public int ConnectTimeoutSeconds { get; set; } = 5;
+
+    [Range(1, 86400)]
+    public int ControlPersistSeconds { get; set; } = 300;
+
+    [Range(1, 4096)]
+    public int MaxParallelSessions { get; set; } = 32;
+
+    /// <summary>Stays below sshd's default MaxSessions (10) so a multiplexed master never hits the server limit.</summary>
+    [Range(1, 64)]
+    public int MaxSessionsPerCloud { get; set; } = 8;
+
+    [Range(1, 7 * 86400)]
+    public int DefaultCommandTimeoutSeconds { get; set; } = 600;
+
+    [Range(1, 7 * 86400)]
+    public int TransferTimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>Upper bound for opening a master connection (TCP, key exchange, authentication).</summary>
+    [Range(1, 600)]
+    public int MasterSetupTimeoutSeconds { get; set; } = 30;
+
+    [Range(1, 3600)]
+    public int ServerAliveIntervalSeconds { get; set; } = 15;
+
+    [Range(1, 100)]
+    public int ServerAliveCountMax { get; set; } = 3;
+
+    /// <summary>When a command times out or is cancelled, also kill its remote process group (not just the local ssh client).</summary>
+    public bool KillRemoteOnAbort { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // ssh tokenises -o values and expands % tokens, so these characters would silently change the paths.
+        var full = Path.GetFullPath(DataDirectory);
+        if (full.IndexOfAny([' ', '\t', '"', '\'', '%', '\n']) >= 0)
+        {
+            yield return new ValidationResult(
+                $"Ssh:DataDirectory '{full}' must not contain spaces, quotes or '%' (ssh would misread it).",
+                [nameof(DataDirectory)]);
+        }
+
+        foreach (var (name, path) in new[] { (nameof(SshPath), SshPath), (nameof(ScpPath), ScpPath), (nameof(SshKeyscanPath), SshKeyscanPath) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                yield return new ValidationResult(
+                    $"Ssh:{name} '{path}' does not exist. Install the OpenSSH client: apt-get install -y openssh-client",
+                    [name]);
+            }
+        }
+    }
+}
