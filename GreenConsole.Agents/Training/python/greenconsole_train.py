@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -134,8 +135,19 @@ def _write_file_atomic(path: str, data: bytes) -> None:
     _fsync_path(directory)
 
 
+def _json_safe(obj: Any) -> Any:
+    """NaN/Infinity are not JSON: a diverged loss is written as null so every reader can parse the line."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
 def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(_json_safe(obj), sort_keys=True, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
 def sha256_file(path: str) -> str:
@@ -464,7 +476,7 @@ class Job:
 
     def _append(self, record: Dict[str, Any], force_fsync: bool = False) -> None:
         f = self._progress_file()
-        f.write(json.dumps(record, separators=(",", ":")) + "\n")
+        f.write(json.dumps(_json_safe(record), separators=(",", ":"), allow_nan=False) + "\n")
         f.flush()
         self._lines_since_fsync += 1
         if force_fsync or (self.progress_fsync_every > 0 and self._lines_since_fsync >= self.progress_fsync_every):
