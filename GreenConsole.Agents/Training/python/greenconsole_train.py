@@ -571,15 +571,20 @@ class Job:
                           total_bytes=total, write_seconds=seconds)
 
     def _write_padding(self, path: str) -> str:
-        # Random bytes so that compression on the transfer path cannot shrink the benchmark payload.
+        # Incompressible for the transfer path (ssh/zlib sees 32 KiB windows), yet cheap to make:
+        # one random 4 MiB block, reused with a distinct chunk counter in its first 8 bytes.
         h = hashlib.sha256()
+        block = bytearray(os.urandom(_CHUNK))
         remaining = self.pad_bytes
+        index = 0
         with open(path, "wb") as f:
             while remaining > 0:
-                chunk = os.urandom(min(_CHUNK, remaining))
+                block[0:8] = index.to_bytes(8, "little")
+                chunk = memoryview(block)[:min(_CHUNK, remaining)]
                 f.write(chunk)
                 h.update(chunk)
                 remaining -= len(chunk)
+                index += 1
         return h.hexdigest()
 
     def _prune(self, keep: str) -> None:
@@ -610,10 +615,13 @@ class Job:
             raise CheckpointError("%s=1 but %s holds no complete checkpoint" % (ENV_RESUME, self.checkpoint_dir))
         problems = verify_checkpoint(ckpt.path)
         if problems:
+            details = "; ".join("%s: %s" % (p.file, p.problem) for p in problems)
+            bad = ckpt.name
             ckpt = self.latest_checkpoint(verify=True)
             if ckpt is None:
-                raise CheckpointError("no checkpoint in %s verifies: %s" % (
-                    self.checkpoint_dir, "; ".join("%s: %s" % (p.file, p.problem) for p in problems)))
+                raise CheckpointError("no checkpoint in %s verifies: %s: %s" % (self.checkpoint_dir, bad, details))
+            print("greenconsole_train: %s fails verification (%s); resuming from older %s"
+                  % (bad, details, ckpt.name), file=sys.stderr)
         return ckpt
 
     # ----------------------------------------------------------------- markers

@@ -205,6 +205,27 @@ public sealed class TrainingResumeTests(TrainingReferenceRunFixture reference, I
     }
 
     [Fact]
+    public async Task Resume_WhenLatestIsCorrupt_FallsBackToTheOlderCheckpoint_AndStillEndsBitIdentical()
+    {
+        var dirs = NewDirs("fallback");
+        var r1 = await TrainingTrainerProcess.RunTrainerAsync(dirs.Launch(stopAtStep: 30), Ct);
+        Assert.True(r1.ExitCode == 0, r1.ToString());
+        var r2 = await TrainingTrainerProcess.RunTrainerAsync(dirs.Launch(resume: true, stopAtStep: 60), Ct);
+        Assert.True(r2.ExitCode == 0, r2.ToString());
+        Assert.Equal("step-60", (await File.ReadAllTextAsync(Path.Combine(dirs.CheckpointDir, TrainingProtocol.LatestFile), Ct)).Trim());
+
+        await File.AppendAllTextAsync(Path.Combine(dirs.CheckpointDir, "step-60", "trainer.json"), " ", Ct);
+
+        var moved = dirs.CopyCheckpointsTo(reference.Root, "fallback-b-" + Guid.NewGuid().ToString("N")[..8]);
+        var r3 = await TrainingTrainerProcess.RunTrainerAsync(moved.Launch(resume: true), Ct);
+        Assert.True(r3.ExitCode == 0, r3.ToString());
+        Assert.Contains("step-60 fails verification", r3.StandardError, StringComparison.Ordinal);
+        Assert.Equal("step-30", moved.ReadProgress()[0].Checkpoint);
+        Assert.Equal(31, moved.ReadSteps()[0].Step);
+        Assert.Equal(reference.FinalHash, moved.ReadDone().FinalWeightsSha256);
+    }
+
+    [Fact]
     public async Task Resume_WithoutAnyCheckpoint_ExitsWithTheNoCheckpointCode()
     {
         var dirs = NewDirs("empty");
