@@ -1,0 +1,706 @@
+#!/usr/bin/env python3
+"""GreenConsole remote training helper (standard library only).
+
+GreenConsole starts a training job over SSH and may later stop it, copy its
+checkpoint to another cloud and resume it there.  This module implements the
+training side of that contract (see docs/training-protocol.md):
+
+* progress lines in ``$GC_JOB_DIR/progress.jsonl`` at every mini-batch boundary,
+* stop requests (``$GC_JOB_DIR/stop``, SIGTERM, or ``GC_STOP_AT_STEP``),
+* atomic, manifest-verified checkpoints in ``$GC_CHECKPOINT_DIR/step-<k>``,
+* the ``stopped`` / ``done`` markers,
+* a command line: ``verify <checkpoint_dir>`` and ``status <job_dir>``.
+
+It must stay importable without torch (the controller runs ``verify`` and
+``status`` on hosts that may have no deep-learning stack at all).
+
+Example with PyTorch::
+
+    import torch, greenconsole_train as gct
+
+    job = gct.Job.from_env()
+    job.install_signal_handlers()
+    step = 0
+    if job.resume:
+        ckpt = job.latest_checkpoint()          # verified against its manifest
+        state = torch.load(ckpt.file("state.pt"))
+        model.load_state_dict(state["model"]); optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+    job.start(step=step)
+    for xb, yb in batches_from(step):
+        loss = train_one_batch(xb, yb)
+        step += 1
+        job.log_step(step=step, epoch=epoch, batch_in_epoch=b, loss=float(loss), samples=seen)
+        if job.should_stop(step):
+            ckpt = job.save_checkpoint(step, writer=lambda d: torch.save(
+                {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step},
+                os.path.join(d, "state.pt")))
+            job.mark_stopped(step, ckpt)
+            raise SystemExit(0)
+    job.mark_done(step, metrics={"loss": float(loss)}, final_weights_sha256=weights_hash(model))
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+FORMAT_VERSION = 1
+
+ENV_JOB_DIR = "GC_JOB_DIR"
+ENV_CHECKPOINT_DIR = "GC_CHECKPOINT_DIR"
+ENV_RESUME = "GC_RESUME"
+ENV_STOP_AT_STEP = "GC_STOP_AT_STEP"
+ENV_CHECKPOINT_PAD_BYTES = "GC_CHECKPOINT_PAD_BYTES"
+ENV_STEP_DELAY_MS = "GC_STEP_DELAY_MS"
+ENV_PROGRESS_FSYNC_EVERY = "GC_PROGRESS_FSYNC_EVERY"
+ENV_CHECKPOINT_KEEP = "GC_CHECKPOINT_KEEP"
+
+PROGRESS_FILE = "progress.jsonl"
+STOP_FILE = "stop"
+STOPPED_FILE = "stopped"
+DONE_FILE = "done"
+JOB_FILE = "job.json"
+LATEST_FILE = "latest"
+MANIFEST_FILE = "manifest.json"
+PADDING_FILE = "padding.bin"
+CHECKPOINT_PREFIX = "step-"
+TMP_PREFIX = ".tmp-"
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+EXIT_NO_CHECKPOINT = 3
+
+_CHUNK = 4 * 1024 * 1024
+
+# A stop file older than this process belongs to an earlier incarnation (see Job.start).
+_PROCESS_START = time.time()
+
+
+class ConfigError(Exception):
+    """A GC_* variable or argument is missing or malformed (exit code 2)."""
+
+
+class CheckpointError(Exception):
+    """No usable checkpoint, or a checkpoint that fails verification (exit code 3)."""
+
+
+def utc_now_iso() -> str:
+    """ISO-8601 UTC with milliseconds and a Z suffix, e.g. 2026-01-02T03:04:05.678Z."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError("%s must be an integer, got %r" % (name, raw)) from None
+    if value < minimum:
+        raise ConfigError("%s must be >= %d, got %d" % (name, minimum, value))
+    return value
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file_atomic(path: str, data: bytes) -> None:
+    """Write path so that readers see either the old or the complete new content."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, ".%s.tmp-%d" % (os.path.basename(path), os.getpid()))
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_path(directory)
+
+
+def _json_safe(obj: Any) -> Any:
+    """NaN/Infinity are not JSON: a diverged loss is written as null so every reader can parse the line."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(_json_safe(obj), sort_keys=True, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _list_files(root: str) -> List[str]:
+    """Relative, '/'-separated paths of every regular file below root, sorted."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            out.append(rel)
+    out.sort()
+    return out
+
+
+@dataclass
+class Checkpoint:
+    """A complete checkpoint directory and its parsed manifest."""
+
+    name: str
+    path: str
+    step: int
+    manifest: Dict[str, Any]
+    total_bytes: int = 0
+    write_seconds: Optional[float] = None
+
+    def file(self, relative: str) -> str:
+        return os.path.join(self.path, relative)
+
+
+@dataclass
+class VerifyProblem:
+    file: str
+    problem: str
+
+    def to_dict(self) -> Dict[str, str]:
+        return {"file": self.file, "problem": self.problem}
+
+
+def verify_checkpoint(path: str) -> List[VerifyProblem]:
+    """Check every file listed in manifest.json (size and SHA-256) and flag unlisted files.
+
+    Returns an empty list when the checkpoint is intact.
+    """
+    problems: List[VerifyProblem] = []
+    manifest_path = os.path.join(path, MANIFEST_FILE)
+    if not os.path.isdir(path):
+        return [VerifyProblem(path, "checkpoint directory does not exist")]
+    try:
+        with open(manifest_path, "rb") as f:
+            manifest = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return [VerifyProblem(MANIFEST_FILE, "missing")]
+    except (ValueError, UnicodeDecodeError) as e:
+        return [VerifyProblem(MANIFEST_FILE, "not valid JSON: %s" % e)]
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return [VerifyProblem(MANIFEST_FILE, "has no 'files' list")]
+    if manifest.get("format_version") != FORMAT_VERSION:
+        problems.append(VerifyProblem(MANIFEST_FILE, "unsupported format_version %r (expected %d)"
+                                      % (manifest.get("format_version"), FORMAT_VERSION)))
+    listed = set()
+    for entry in manifest["files"]:
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(rel, str) or rel == "" or rel.startswith("/") or ".." in rel.split("/"):
+            problems.append(VerifyProblem(MANIFEST_FILE, "bad file entry %r" % (entry,)))
+            continue
+        listed.add(rel)
+        full = os.path.join(path, *rel.split("/"))
+        if not os.path.isfile(full):
+            problems.append(VerifyProblem(rel, "missing"))
+            continue
+        size = os.path.getsize(full)
+        if size != entry.get("size"):
+            problems.append(VerifyProblem(rel, "size %d, manifest says %r" % (size, entry.get("size"))))
+            continue
+        actual = sha256_file(full)
+        if actual != entry.get("sha256"):
+            problems.append(VerifyProblem(rel, "sha256 mismatch: manifest %s, actual %s"
+                                          % (entry.get("sha256"), actual)))
+    for rel in _list_files(path):
+        if rel != MANIFEST_FILE and rel not in listed:
+            problems.append(VerifyProblem(rel, "not listed in manifest"))
+    return problems
+
+
+def _read_manifest(path: str) -> Optional[Dict[str, Any]]:
+    try:
+        with open(os.path.join(path, MANIFEST_FILE), "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def find_latest_checkpoint(checkpoint_dir: str, verify: bool = True) -> Optional[Checkpoint]:
+    """The checkpoint named by the 'latest' pointer, else the highest complete step-<k>.
+
+    A candidate whose manifest is missing, or (with verify=True) does not verify, is skipped.
+    """
+    candidates: List[str] = []
+    try:
+        with open(os.path.join(checkpoint_dir, LATEST_FILE), "r", encoding="utf-8") as f:
+            pointed = f.read().strip()
+        if pointed and "/" not in pointed and not pointed.startswith("."):
+            candidates.append(pointed)
+    except OSError:
+        pass
+    steps = []
+    try:
+        for name in os.listdir(checkpoint_dir):
+            if name.startswith(CHECKPOINT_PREFIX):
+                try:
+                    steps.append((int(name[len(CHECKPOINT_PREFIX):]), name))
+                except ValueError:
+                    continue
+    except OSError:
+        return None
+    candidates.extend(name for _, name in sorted(steps, reverse=True))
+    for name in candidates:
+        path = os.path.join(checkpoint_dir, name)
+        manifest = _read_manifest(path)
+        if manifest is None:
+            continue
+        if verify and verify_checkpoint(path):
+            continue
+        total = sum(int(e.get("size", 0)) for e in manifest.get("files", []))
+        return Checkpoint(name=name, path=path, step=int(manifest.get("step", -1)),
+                          manifest=manifest, total_bytes=total)
+    return None
+
+
+def _read_json_file(path: str) -> Optional[Any]:
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {"unreadable": True}
+
+
+def _last_json_line(path: str, event: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """The last complete JSON line of a JSONL file (optionally of one event type), read from the tail."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return None
+    window = 64 * 1024
+    with open(path, "rb") as f:
+        while True:
+            start = max(0, size - window)
+            f.seek(start)
+            data = f.read(size - start)
+            lines = data.split(b"\n")
+            # A line still being appended has no trailing newline yet: ignore it.
+            complete = lines[:-1]
+            if start > 0:
+                complete = complete[1:]
+            for raw in reversed(complete):
+                try:
+                    obj = json.loads(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    continue
+                if isinstance(obj, dict) and (event is None or obj.get("event") == event):
+                    return obj
+            if start == 0:
+                return None
+            window *= 4
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def job_status(job_dir: str) -> Dict[str, Any]:
+    """A JSON-serialisable summary of a job directory for the controller's polling."""
+    job = _read_json_file(os.path.join(job_dir, JOB_FILE))
+    stopped = _read_json_file(os.path.join(job_dir, STOPPED_FILE))
+    done = _read_json_file(os.path.join(job_dir, DONE_FILE))
+    progress_path = os.path.join(job_dir, PROGRESS_FILE)
+    last = _last_json_line(progress_path)
+    last_step = _last_json_line(progress_path, event="step")
+    pid = job.get("pid") if isinstance(job, dict) else None
+    alive = _pid_alive(pid) if isinstance(pid, int) and job.get("host") == socket.gethostname() else None
+    if done is not None:
+        state = "done"
+    elif stopped is not None:
+        state = "stopped"
+    elif job is None:
+        state = "not_started"
+    elif alive is False:
+        state = "exited"
+    else:
+        state = "running"
+    latest = None
+    ckpt_dir = job.get("checkpoint_dir") if isinstance(job, dict) else None
+    if isinstance(ckpt_dir, str):
+        found = find_latest_checkpoint(ckpt_dir, verify=False)
+        if found is not None:
+            latest = {"name": found.name, "step": found.step, "bytes": found.total_bytes}
+    return {
+        "format_version": FORMAT_VERSION,
+        "job_dir": os.path.abspath(job_dir),
+        "state": state,
+        "pid": pid,
+        "alive": alive,
+        "stop_requested": os.path.exists(os.path.join(job_dir, STOP_FILE)),
+        "last_event": last,
+        "last_progress": last_step,
+        "stopped": stopped,
+        "done": done,
+        "latest_checkpoint": latest,
+        "job": job,
+    }
+
+
+@dataclass
+class Job:
+    """One incarnation of a training job on one host."""
+
+    job_dir: str
+    checkpoint_dir: str
+    resume: bool = False
+    stop_at_step: Optional[int] = None
+    pad_bytes: int = 0
+    step_delay_ms: int = 0
+    progress_fsync_every: int = 100
+    checkpoint_keep: int = 2
+    _signal_received: Optional[int] = field(default=None, repr=False)
+    _progress: Any = field(default=None, repr=False)
+    _lines_since_fsync: int = field(default=0, repr=False)
+    _stop_reason: Optional[str] = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls) -> "Job":
+        job_dir = os.environ.get(ENV_JOB_DIR, "").strip()
+        ckpt_dir = os.environ.get(ENV_CHECKPOINT_DIR, "").strip()
+        if not job_dir:
+            raise ConfigError("%s is not set" % ENV_JOB_DIR)
+        if not ckpt_dir:
+            raise ConfigError("%s is not set" % ENV_CHECKPOINT_DIR)
+        resume_raw = os.environ.get(ENV_RESUME, "").strip()
+        if resume_raw not in ("", "0", "1"):
+            raise ConfigError("%s must be 0 or 1, got %r" % (ENV_RESUME, resume_raw))
+        stop_at = _env_int(ENV_STOP_AT_STEP, -1, minimum=1) if os.environ.get(ENV_STOP_AT_STEP, "").strip() else None
+        job = cls(
+            job_dir=os.path.abspath(job_dir),
+            checkpoint_dir=os.path.abspath(ckpt_dir),
+            resume=resume_raw == "1",
+            stop_at_step=stop_at,
+            pad_bytes=_env_int(ENV_CHECKPOINT_PAD_BYTES, 0),
+            step_delay_ms=_env_int(ENV_STEP_DELAY_MS, 0),
+            progress_fsync_every=_env_int(ENV_PROGRESS_FSYNC_EVERY, 100),
+            checkpoint_keep=_env_int(ENV_CHECKPOINT_KEEP, 2, minimum=1),
+        )
+        os.makedirs(job.job_dir, exist_ok=True)
+        os.makedirs(job.checkpoint_dir, exist_ok=True)
+        return job
+
+    # ----------------------------------------------------------------- signals
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT only set a flag; the stop happens at the next mini-batch boundary."""
+
+        def handler(signum, _frame):
+            self._signal_received = signum
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self, step: int, resumed_from: Optional[str] = None, **extra: Any) -> None:
+        """Record this incarnation (job.json, a start/resume event) and clear markers of earlier ones."""
+        for marker in (STOPPED_FILE, DONE_FILE):
+            try:
+                os.remove(os.path.join(self.job_dir, marker))
+            except FileNotFoundError:
+                pass
+        stop_path = os.path.join(self.job_dir, STOP_FILE)
+        try:
+            if os.path.getmtime(stop_path) < _PROCESS_START:
+                os.remove(stop_path)
+        except FileNotFoundError:
+            pass
+        self._clean_stale_temp_dirs()
+        info = {
+            "format_version": FORMAT_VERSION,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": utc_now_iso(),
+            "checkpoint_dir": self.checkpoint_dir,
+            "resumed_from": resumed_from,
+            "start_step": step,
+        }
+        info.update(extra)
+        _write_file_atomic(os.path.join(self.job_dir, JOB_FILE), _json_bytes(info))
+        self.log_event("resume" if resumed_from else "start", step=step, checkpoint=resumed_from, pid=os.getpid())
+
+    def _clean_stale_temp_dirs(self) -> None:
+        # Leftovers of a writer that died mid-checkpoint are never referenced by 'latest'.
+        for name in os.listdir(self.checkpoint_dir):
+            if name.startswith(TMP_PREFIX):
+                shutil.rmtree(os.path.join(self.checkpoint_dir, name), ignore_errors=True)
+
+    # ----------------------------------------------------------------- progress
+    def _progress_file(self):
+        if self._progress is None:
+            self._progress = open(os.path.join(self.job_dir, PROGRESS_FILE), "a", encoding="utf-8")
+        return self._progress
+
+    def _append(self, record: Dict[str, Any], force_fsync: bool = False) -> None:
+        f = self._progress_file()
+        f.write(json.dumps(_json_safe(record), separators=(",", ":"), allow_nan=False) + "\n")
+        f.flush()
+        self._lines_since_fsync += 1
+        if force_fsync or (self.progress_fsync_every > 0 and self._lines_since_fsync >= self.progress_fsync_every):
+            os.fsync(f.fileno())
+            self._lines_since_fsync = 0
+
+    def log_event(self, event: str, **fields: Any) -> None:
+        record = {"event": event, "ts": utc_now_iso()}
+        record.update(fields)
+        self._append(record, force_fsync=True)
+
+    def log_step(self, step: int, epoch: int, batch_in_epoch: int, loss: float, samples: int, **extra: Any) -> None:
+        """Append one progress line for a finished mini-batch (1-based global step)."""
+        record = {"step": int(step), "epoch": int(epoch), "batch_in_epoch": int(batch_in_epoch),
+                  "loss": float(loss), "samples": int(samples), "ts": utc_now_iso(), "event": "step"}
+        record.update(extra)
+        self._append(record)
+        if self.step_delay_ms > 0:
+            time.sleep(self.step_delay_ms / 1000.0)
+
+    # ----------------------------------------------------------------- stop
+    def should_stop(self, step: int) -> bool:
+        """True when a stop was requested; call right after log_step of the given step."""
+        if self._signal_received is not None:
+            self._stop_reason = "signal %d" % self._signal_received
+        elif os.path.exists(os.path.join(self.job_dir, STOP_FILE)):
+            self._stop_reason = "stop file"
+        elif self.stop_at_step is not None and step == self.stop_at_step:
+            self._stop_reason = "%s=%d" % (ENV_STOP_AT_STEP, self.stop_at_step)
+        else:
+            return False
+        return True
+
+    @property
+    def stop_reason(self) -> Optional[str]:
+        return self._stop_reason
+
+    # ----------------------------------------------------------------- checkpoints
+    def save_checkpoint(self, step: int, writer: Callable[[str], None],
+                        meta: Optional[Dict[str, Any]] = None) -> Checkpoint:
+        """Write a complete checkpoint atomically and point 'latest' at it.
+
+        writer(directory) writes the trainer's files into a fresh temporary directory; this method
+        adds the optional padding file and manifest.json, fsyncs everything, renames the directory
+        to step-<k>, and replaces the 'latest' pointer atomically.
+        """
+        started = time.monotonic()
+        name = "%s%d" % (CHECKPOINT_PREFIX, step)
+        tmp = os.path.join(self.checkpoint_dir, "%s%s-%d" % (TMP_PREFIX, name, os.getpid()))
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        writer(tmp)
+        known_hashes: Dict[str, str] = {}
+        if self.pad_bytes > 0:
+            known_hashes[PADDING_FILE] = self._write_padding(os.path.join(tmp, PADDING_FILE))
+        files = []
+        for rel in _list_files(tmp):
+            if rel == MANIFEST_FILE:
+                raise CheckpointError("writer must not create %s" % MANIFEST_FILE)
+            full = os.path.join(tmp, *rel.split("/"))
+            digest = known_hashes.get(rel) or sha256_file(full)
+            _fsync_path(full)
+            files.append({"path": rel, "size": os.path.getsize(full), "sha256": digest})
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "step": int(step),
+            "created": utc_now_iso(),
+            "host": socket.gethostname(),
+            "files": files,
+            "meta": meta or {},
+        }
+        with open(os.path.join(tmp, MANIFEST_FILE), "wb") as f:
+            f.write(_json_bytes(manifest))
+            f.flush()
+            os.fsync(f.fileno())
+        for dirpath, _dirs, _files in os.walk(tmp):
+            _fsync_path(dirpath)
+        final = os.path.join(self.checkpoint_dir, name)
+        if os.path.exists(final):
+            # Same step written again (e.g. a rerun): move the old one aside, it is replaced below.
+            trash = os.path.join(self.checkpoint_dir, "%sold-%s-%d" % (TMP_PREFIX, name, os.getpid()))
+            os.rename(final, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.rename(tmp, final)
+        _fsync_path(self.checkpoint_dir)
+        _write_file_atomic(os.path.join(self.checkpoint_dir, LATEST_FILE), (name + "\n").encode("utf-8"))
+        self._prune(keep=name)
+        seconds = time.monotonic() - started
+        total = sum(e["size"] for e in files) + os.path.getsize(os.path.join(final, MANIFEST_FILE))
+        self.log_event("checkpoint", step=int(step), checkpoint=name, bytes=total, seconds=round(seconds, 6))
+        return Checkpoint(name=name, path=final, step=int(step), manifest=manifest,
+                          total_bytes=total, write_seconds=seconds)
+
+    def _write_padding(self, path: str) -> str:
+        # Incompressible for the transfer path (ssh/zlib sees 32 KiB windows), yet cheap to make:
+        # one random 4 MiB block, reused with a distinct chunk counter in its first 8 bytes.
+        h = hashlib.sha256()
+        block = bytearray(os.urandom(_CHUNK))
+        remaining = self.pad_bytes
+        index = 0
+        with open(path, "wb") as f:
+            while remaining > 0:
+                block[0:8] = index.to_bytes(8, "little")
+                chunk = memoryview(block)[:min(_CHUNK, remaining)]
+                f.write(chunk)
+                h.update(chunk)
+                remaining -= len(chunk)
+                index += 1
+        return h.hexdigest()
+
+    def _prune(self, keep: str) -> None:
+        steps = []
+        for name in os.listdir(self.checkpoint_dir):
+            if name.startswith(CHECKPOINT_PREFIX):
+                try:
+                    steps.append((int(name[len(CHECKPOINT_PREFIX):]), name))
+                except ValueError:
+                    continue
+        steps.sort(reverse=True)
+        others_to_keep = self.checkpoint_keep - 1
+        for _, name in steps:
+            if name == keep:
+                continue
+            if others_to_keep > 0:
+                others_to_keep -= 1
+                continue
+            shutil.rmtree(os.path.join(self.checkpoint_dir, name), ignore_errors=True)
+
+    def latest_checkpoint(self, verify: bool = True) -> Optional[Checkpoint]:
+        return find_latest_checkpoint(self.checkpoint_dir, verify=verify)
+
+    def require_checkpoint(self) -> Checkpoint:
+        """The latest verified checkpoint, or CheckpointError naming what is wrong."""
+        ckpt = self.latest_checkpoint(verify=False)
+        if ckpt is None:
+            raise CheckpointError("%s=1 but %s holds no complete checkpoint" % (ENV_RESUME, self.checkpoint_dir))
+        problems = verify_checkpoint(ckpt.path)
+        if problems:
+            details = "; ".join("%s: %s" % (p.file, p.problem) for p in problems)
+            bad = ckpt.name
+            ckpt = self.latest_checkpoint(verify=True)
+            if ckpt is None:
+                raise CheckpointError("no checkpoint in %s verifies: %s: %s" % (self.checkpoint_dir, bad, details))
+            print("greenconsole_train: %s fails verification (%s); resuming from older %s"
+                  % (bad, details, ckpt.name), file=sys.stderr)
+        return ckpt
+
+    # ----------------------------------------------------------------- markers
+    def mark_stopped(self, step: int, checkpoint: Checkpoint, **extra: Any) -> None:
+        """Write $GC_JOB_DIR/stopped after the checkpoint is durable; the caller then exits 0."""
+        record = {"format_version": FORMAT_VERSION, "step": int(step), "checkpoint": checkpoint.name,
+                  "checkpoint_bytes": checkpoint.total_bytes,
+                  "checkpoint_seconds": round(checkpoint.write_seconds or 0.0, 6),
+                  "reason": self._stop_reason, "ts": utc_now_iso()}
+        record.update(extra)
+        self.log_event("stopped", step=int(step), checkpoint=checkpoint.name, reason=self._stop_reason)
+        self.close()
+        _write_file_atomic(os.path.join(self.job_dir, STOPPED_FILE), _json_bytes(record))
+
+    def mark_done(self, step: int, metrics: Dict[str, Any], final_weights_sha256: str,
+                  checkpoint: Optional[Checkpoint] = None, **extra: Any) -> None:
+        record = {"format_version": FORMAT_VERSION, "step": int(step), "metrics": metrics,
+                  "final_weights_sha256": final_weights_sha256,
+                  "checkpoint": checkpoint.name if checkpoint else None, "ts": utc_now_iso()}
+        record.update(extra)
+        self.log_event("done", step=int(step), final_weights_sha256=final_weights_sha256)
+        self.close()
+        _write_file_atomic(os.path.join(self.job_dir, DONE_FILE), _json_bytes(record))
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.flush()
+            os.fsync(self._progress.fileno())
+            self._progress.close()
+            self._progress = None
+
+
+# --------------------------------------------------------------------- command line
+def _cli_verify(args: List[str]) -> int:
+    if len(args) != 1:
+        print("usage: greenconsole_train.py verify <checkpoint_dir>", file=sys.stderr)
+        return EXIT_CONFIG
+    path = args[0]
+    problems = verify_checkpoint(path)
+    manifest = _read_manifest(path) or {}
+    files = manifest.get("files") if isinstance(manifest.get("files"), list) else []
+    print(json.dumps({"ok": not problems, "checkpoint": os.path.abspath(path), "step": manifest.get("step"),
+                      "files": len(files), "bytes": sum(int(e.get("size", 0)) for e in files if isinstance(e, dict)),
+                      "problems": [p.to_dict() for p in problems]}, sort_keys=True))
+    for p in problems:
+        print("checkpoint %s: %s: %s" % (path, p.file, p.problem), file=sys.stderr)
+    return EXIT_OK if not problems else EXIT_FAILURE
+
+
+def _cli_status(args: List[str]) -> int:
+    if len(args) != 1:
+        print("usage: greenconsole_train.py status <job_dir>", file=sys.stderr)
+        return EXIT_CONFIG
+    print(json.dumps(job_status(args[0]), sort_keys=True))
+    return EXIT_OK
+
+
+def _cli_latest(args: List[str]) -> int:
+    if len(args) != 1:
+        print("usage: greenconsole_train.py latest <checkpoint_root>", file=sys.stderr)
+        return EXIT_CONFIG
+    ckpt = find_latest_checkpoint(args[0], verify=True)
+    if ckpt is None:
+        print("no verified checkpoint in %s" % args[0], file=sys.stderr)
+        return EXIT_NO_CHECKPOINT
+    print(json.dumps({"name": ckpt.name, "step": ckpt.step, "path": ckpt.path, "bytes": ckpt.total_bytes},
+                     sort_keys=True))
+    return EXIT_OK
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"verify": _cli_verify, "status": _cli_status, "latest": _cli_latest}
+    if not argv or argv[0] not in commands:
+        print("usage: greenconsole_train.py {verify <checkpoint_dir> | status <job_dir> | latest <checkpoint_root>}",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
