@@ -1,10 +1,17 @@
+using GreenConsole.Web.Cli;
 using GreenConsole.Web.Extensions;
+
+if (await CliHost.TryRunAsync(args, CancellationToken.None) is { } exitCode)
+{
+    return exitCode;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGreenConsole();
 
 var app = builder.Build();
 app.UseGreenConsole();
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

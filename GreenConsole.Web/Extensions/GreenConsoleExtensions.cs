@@ -1,4 +1,12 @@
+using GreenConsole.Agents;
+using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Components;
+using GreenConsole.Web.Health;
+using GreenConsole.Web.Lab;
+using GreenConsole.Web.Scheduling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Radzen;
 
 namespace GreenConsole.Web.Extensions;
 
@@ -6,15 +14,57 @@ public static class GreenConsoleExtensions
 {
     public static WebApplicationBuilder AddGreenConsole(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.AddGreenConsoleConfiguration();
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Start-up work (schema, first admin, lab clouds) must finish before the scheduler and the server start.
+        services.AddHostedService<StartupInitializer>();
+
+        services.AddGreenConsolePersistence(builder.Configuration);
+        services.AddGreenConsoleCloudRegistry();
+        services.AddGreenConsoleSsh(builder.Configuration);
+        builder.AddGreenConsoleAuth();
+        builder.AddGreenConsoleHealth();
+        builder.AddGreenConsoleLab();
+        services.AddGreenConsoleScheduling();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        services.AddRadzenCookieThemeService(o =>
+        {
+            o.Name = "GreenConsoleTheme";
+            o.Duration = TimeSpan.FromDays(365);
+        });
+        services.AddScoped<CloudImportViewModel>();
+        services.AddHealthChecks();
         return builder;
     }
 
     public static WebApplication UseGreenConsole(this WebApplication app)
     {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapGreenConsoleAccountEndpoints();
+        app.MapGreenConsoleApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    public static WebApplicationBuilder AddGreenConsoleHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HealthOptions>().Bind(builder.Configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CloudHealthStore>();
+        builder.Services.AddSingleton<CloudHealthChecker>();
+        builder.Services.AddRecurringJob<CloudHealthJob>("cloud-health",
+            sp => TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<HealthOptions>>().Value.IntervalSeconds));
+        return builder;
     }
 }

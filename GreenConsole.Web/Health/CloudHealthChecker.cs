@@ -27,9 +27,7 @@ public sealed class CloudHealthChecker(
 
     public async Task<CloudHealth?> CheckOneAsync(int cloudId, CancellationToken cancellationToken)
     {
-        // Each check gets its own repository scope-free call path: the repository is safe for sequential use only,
-        // so writes are serialised below.
-        var target = await ReadTargetAsync(cloudId, cancellationToken);
+        var target = await clouds.GetTargetAsync(cloudId, cancellationToken);
         if (target is null)
         {
             store.Forget(cloudId);
@@ -47,20 +45,12 @@ public sealed class CloudHealthChecker(
         }
 
         var now = time.GetUtcNow();
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        if (check.Reachable && target.PinnedFingerprint is null && check.HostKeyFingerprint is not null)
         {
-            if (check.Reachable && target.PinnedFingerprint is null && check.HostKeyFingerprint is not null)
-            {
-                await clouds.PinFingerprintAsync(cloudId, check.HostKeyFingerprint, cancellationToken);
-                logger.LogInformation("Pinned host key {Fingerprint} for cloud {CloudId} ({Target})", check.HostKeyFingerprint, cloudId, target.ToString());
-            }
-            await clouds.RecordHealthAsync(cloudId, check, now, cancellationToken);
+            await clouds.PinFingerprintAsync(cloudId, check.HostKeyFingerprint, cancellationToken);
+            logger.LogInformation("Pinned host key {Fingerprint} for cloud {CloudId} ({Target})", check.HostKeyFingerprint, cloudId, target.ToString());
         }
-        finally
-        {
-            _writeGate.Release();
-        }
+        await clouds.RecordHealthAsync(cloudId, check, now, cancellationToken);
 
         if (!check.Reachable)
         {
@@ -71,21 +61,6 @@ public sealed class CloudHealthChecker(
             check.HostKeyFingerprint ?? target.PinnedFingerprint, check.ErrorKind, check.Error);
         store.Update(health);
         return health;
-    }
-
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-
-    private async Task<SshTarget?> ReadTargetAsync(int cloudId, CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            return await clouds.GetTargetAsync(cloudId, cancellationToken);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
     }
 }
 
