@@ -19,7 +19,6 @@ internal sealed class QuartzHostedService(
         {
             ["quartz.scheduler.instanceName"] = "GreenConsole",
             ["quartz.threadPool.maxConcurrency"] = "8",
-            ["quartz.serializer.type"] = "json",
         };
         var factory = new Quartz.Impl.StdSchedulerFactory(properties);
         _scheduler = await factory.GetScheduler(cancellationToken);
