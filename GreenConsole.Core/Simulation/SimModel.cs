@@ -64,6 +64,9 @@ internal sealed class SimModel
             }
 
         MeasuredBandwidth = measured;
+        UniformDowntimeHours = job.BandwidthMatrix is null
+            ? MigrationCostModel.DowntimeHours(job.CheckpointBytes, job.BandwidthBytesPerSecond, job.RestartSeconds)
+            : null;
         RestartHours = job.RestartSeconds / 3600.0;
         DeadlineHours = SimulationInput.DeadlineHours(job, options);
 
@@ -98,6 +101,9 @@ internal sealed class SimModel
 
     /// <summary>Downtime of a move a→b in hours at index a × N + b.</summary>
     public double[] DowntimeHours { get; }
+
+    /// <summary>The downtime of every move when one bandwidth applies to all pairs; null with a bandwidth matrix.</summary>
+    public double? UniformDowntimeHours { get; }
 
     public double RestartHours { get; }
     public int DeadlineHours { get; }

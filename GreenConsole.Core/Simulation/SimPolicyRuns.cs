@@ -107,50 +107,101 @@ internal static class SimPolicyRuns
     internal sealed class Workspace(SimModel m)
     {
         public readonly double[] V = new double[m.N];
-        public readonly double[] Vn = new double[m.N];
+        public readonly double[] IdleRow = new double[m.N];
+        public readonly double[] A = new double[m.N];
         public readonly short[] Choice = new short[m.L * m.N];
-        public readonly double[] F = new double[(m.DeadlineHours + 1) * (m.L + 1) * 3];
+        public readonly double[] Layer = new double[(m.L + 1) * 3];
+        public readonly double[] NextLayer = new double[(m.L + 1) * 3];
+        public readonly byte[] Runs = new byte[m.DeadlineHours * (m.L + 1) * 3];
     }
 
     /// <summary>
     /// Offline optimum over hours × clouds, with every move charged exactly as the online policies are charged.
     /// V_k(c) = min over c' of [move(c→c', hour s+k) if c' ≠ c] + run(c', s+k) + V_{k+1}(c'), V_L = 0, where c is
     /// where the job is before the decision at hour k. One backward pass answers every start cloud; staying wins
-    /// ties. Writes one outcome per entry of <paramref name="startClouds"/>.
+    /// ties. With one bandwidth for all pairs the move cost splits into a source and a target part, so the inner
+    /// minimum is the best (or, for the best cloud itself, second-best) target: O(L·N) instead of O(L·N²).
+    /// Writes one outcome per entry of <paramref name="startClouds"/>.
     /// </summary>
     public static void Oracle(SimModel m, int s, IReadOnlyList<int> startClouds, Workspace ws, Span<JobOutcome> results)
     {
         var n = m.N;
         var v = ws.V;
-        var vn = ws.Vn;
+        var a = ws.A;
+        var idleRow = ws.IdleRow;
+        var choice = ws.Choice;
         Array.Clear(v);
         var dt = m.DowntimeHours;
+        var uniform = m.UniformDowntimeHours;
         for (var k = m.L - 1; k >= 0; k--)
         {
             var t = s + k;
             for (var c = 0; c < n; c++)
             {
-                var best = m.Run[c][t] + v[c];
-                var arg = c;
-                var idleC = m.Idle[c][t];
-                var row = c * n;
-                for (var c2 = 0; c2 < n; c2++)
+                a[c] = m.Run[c][t] + v[c];
+                idleRow[c] = m.Idle[c][t];
+            }
+
+            if (uniform is { } d)
+            {
+                double min1 = double.PositiveInfinity, min2 = double.PositiveInfinity;
+                int arg1 = -1, arg2 = -1;
+                for (var c = 0; c < n; c++)
                 {
-                    if (c2 == c)
-                        continue;
-                    var val = dt[row + c2] * (idleC + m.Idle[c2][t]) + m.Run[c2][t] + v[c2];
-                    if (val < best)
+                    var val = d * idleRow[c] + a[c];
+                    if (val < min1)
                     {
-                        best = val;
-                        arg = c2;
+                        min2 = min1;
+                        arg2 = arg1;
+                        min1 = val;
+                        arg1 = c;
+                    }
+                    else if (val < min2)
+                    {
+                        min2 = val;
+                        arg2 = c;
                     }
                 }
 
-                vn[c] = best;
-                ws.Choice[k * n + c] = (short)arg;
+                for (var c = 0; c < n; c++)
+                {
+                    var (bestOther, other) = arg1 != c ? (min1, arg1) : (min2, arg2);
+                    var move = d * idleRow[c] + bestOther;
+                    if (other >= 0 && move < a[c])
+                    {
+                        v[c] = move;
+                        choice[k * n + c] = (short)other;
+                    }
+                    else
+                    {
+                        v[c] = a[c];
+                        choice[k * n + c] = (short)c;
+                    }
+                }
             }
+            else
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    var best = a[c];
+                    var arg = c;
+                    var row = c * n;
+                    for (var c2 = 0; c2 < n; c2++)
+                    {
+                        if (c2 == c)
+                            continue;
+                        var val = dt[row + c2] * (idleRow[c] + idleRow[c2]) + a[c2];
+                        if (val < best)
+                        {
+                            best = val;
+                            arg = c2;
+                        }
+                    }
 
-            (v, vn) = (vn, v);
+                    v[c] = best;
+                    choice[k * n + c] = (short)arg;
+                }
+            }
         }
 
         for (var i = 0; i < startClouds.Count; i++)
@@ -160,7 +211,7 @@ internal static class SimPolicyRuns
             var cur = c0;
             for (var k = 0; k < m.L; k++)
             {
-                var next = ws.Choice[k * n + cur];
+                var next = choice[k * n + cur];
                 if (next != cur)
                 {
                     o.Migrations++;
@@ -182,32 +233,65 @@ internal static class SimPolicyRuns
     {
         var l = m.L;
         var d = m.DeadlineHours;
-        var f = ws.F;
+        var next = ws.NextLayer;
+        var layer = ws.Layer;
+        var runs = ws.Runs;
         var run = m.Run[c0];
         var idle = m.Idle[c0];
         var restart = m.RestartHours;
 
-        for (var j = 0; j <= l; j++)
-            for (var p = 0; p < 3; p++)
-                f[Idx(d, j, p, l)] = j == l ? 0 : double.PositiveInfinity;
+        Array.Fill(next, double.PositiveInfinity);
+        next[l * 3 + 1] = 0;
+        next[l * 3 + 2] = 0;
 
         for (var k = d - 1; k >= 0; k--)
         {
             var t = s + k;
-            for (var j = 0; j <= l; j++)
+            var runCost = run[t];
+            var resumeCost = restart * idle[t];
+            Array.Fill(layer, double.PositiveInfinity);
+            var jMin = Math.Max(0, l - (d - k));
+            var jMax = Math.Min(k, l);
+            for (var j = jMin; j <= jMax; j++)
             {
-                for (var p = 0; p < 3; p++)
-                    f[Idx(k, j, p, l)] = Best(f, k, j, p, l, d, run[t], restart * idle[t], out _);
+                var rem = l - j;
+                var canWait = rem <= d - k - 1;
+                for (var p = j == 0 ? 0 : 1; p <= (j == 0 ? 0 : 2); p++)
+                {
+                    var idx = j * 3 + p;
+                    var cell = (k * (l + 1) + j) * 3 + p;
+                    if (rem == 0)
+                    {
+                        layer[idx] = 0;
+                        runs[cell] = 0;
+                        continue;
+                    }
+
+                    var best = runCost + (p == 2 ? resumeCost : 0) + next[(j + 1) * 3 + 1];
+                    byte r = 1;
+                    if (canWait)
+                    {
+                        var wait = next[j * 3 + (p == 0 ? 0 : 2)];
+                        if (wait < best)
+                        {
+                            best = wait;
+                            r = 0;
+                        }
+                    }
+
+                    layer[idx] = best;
+                    runs[cell] = r;
+                }
             }
+
+            (layer, next) = (next, layer);
         }
 
-        var o = new JobOutcome { Grams = f[Idx(0, 0, 0, l)] };
+        var o = new JobOutcome { Grams = next[0] };
         int jj = 0, pp = 0, lastRun = -1;
         for (var k = 0; jj < l; k++)
         {
-            var t = s + k;
-            Best(f, k, jj, pp, l, d, run[t], restart * idle[t], out var runs);
-            if (runs)
+            if (runs[(k * (l + 1) + jj) * 3 + pp] == 1)
             {
                 if (pp == 2)
                 {
@@ -227,30 +311,5 @@ internal static class SimPolicyRuns
 
         o.AddedHours += lastRun + 1 - l;
         return o;
-
-        static double Best(double[] f, int k, int j, int p, int l, int d, double runCost, double resumeCost, out bool runs)
-        {
-            runs = false;
-            var rem = l - j;
-            if ((p == 0) != (j == 0) || rem > d - k)
-                return double.PositiveInfinity;
-            if (rem == 0)
-                return 0;
-            var best = runCost + (p == 2 ? resumeCost : 0) + f[Idx(k + 1, j + 1, 1, l)];
-            runs = true;
-            if (rem <= d - k - 1)
-            {
-                var wait = f[Idx(k + 1, j, p == 0 ? 0 : 2, l)];
-                if (wait < best)
-                {
-                    best = wait;
-                    runs = false;
-                }
-            }
-
-            return best;
-        }
     }
-
-    private static int Idx(int k, int j, int p, int l) => (k * (l + 1) + j) * 3 + p;
 }
