@@ -249,7 +249,8 @@ internal static class SimPolicyRuns
             var t = s + k;
             var runCost = run[t];
             var resumeCost = restart * idle[t];
-            Array.Fill(layer, double.PositiveInfinity);
+            // Only the band of feasible (hour, done) cells is written; every read below stays inside the band
+            // written for hour k + 1, so stale cells from an earlier job are never seen.
             var jMin = Math.Max(0, l - (d - k));
             var jMax = Math.Min(k, l);
             for (var j = jMin; j <= jMax; j++)
