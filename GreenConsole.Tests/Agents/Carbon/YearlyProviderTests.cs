@@ -58,10 +58,15 @@ public class YearlyProviderTests
     [Fact]
     public async Task Bare_country_without_a_national_row_uses_the_mean_of_its_sub_zones()
     {
-        var subZones = Rows.Value.Where(f => f[3].StartsWith("US-", StringComparison.Ordinal)).ToList();
+        // Russia is in the table only as RU-1, RU-2 and RU-AS; the USA has its own national row.
+        var subZones = Rows.Value.Where(f => f[3].StartsWith("RU-", StringComparison.Ordinal)).ToList();
         var expected = subZones.Average(f => double.Parse(f[5], CultureInfo.InvariantCulture));
 
-        var reading = await Provider().GetCurrentAsync("US", CarbonSignal.LifeCycle, CancellationToken.None);
+        var reading = await Provider().GetCurrentAsync("RU", CarbonSignal.LifeCycle, CancellationToken.None);
+        var usa = await Provider().GetCurrentAsync("US", CarbonSignal.LifeCycle, CancellationToken.None);
+
+        Assert.Equal(Row("US").Lca, usa!.GramsPerKwh, 6);
+        Assert.Equal(3, subZones.Count);
 
         Assert.Equal(expected, reading!.GramsPerKwh, 6);
         Assert.Contains($"mean of {subZones.Count} sub-zones", reading.Note);

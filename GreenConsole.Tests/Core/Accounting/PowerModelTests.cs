@@ -46,7 +46,7 @@ public class PowerModelTests
     };
 
     [Theory]
-    [InlineData(1000UL, 61_000_000UL, 262_143_328_850UL, 60_000_000UL)]             // plain delta
+    [InlineData(1000UL, 61_001_000UL, 262_143_328_850UL, 61_000_000UL)]           // plain delta
     [InlineData(262_143_000_000UL, 1_000_000UL, 262_143_328_850UL, 1_328_850UL)]    // wrapped once: (max − prev) + cur
     [InlineData(5UL, 5UL, 100UL, 0UL)]
     public void Rapl_delta_handles_wrap_around(ulong previous, ulong current, ulong max, ulong expected)
