@@ -111,7 +111,7 @@ public class ProbeOutputParserTests
 
         Assert.Equal(2, second.Rapl.Value.Count);
         Assert.Equal(7000 / 9000.0, second.CpuUtilization.Value, 9);
-        Assert.Equal((4_000_000 + 4_000_000_000) / 1e6 / 10, power.CpuW, 9); // package 0 wrapped: 328,850 + 3,671,150 µJ
+        Assert.Equal((2_000_000_000.0 + 2_000_000_000.0) / 1e6 / 10, power.CpuW, 9); // 400 W; package 0 wrapped: 328,850 + 1,999,671,150 µJ
         Assert.Equal(DataQuality.Measured, power.Cpu!.Quality);
         Assert.Equal(689.41 + 72.18, power.GpuW, 9);
         Assert.Equal(DataQuality.Measured, power.Gpu!.Quality);
