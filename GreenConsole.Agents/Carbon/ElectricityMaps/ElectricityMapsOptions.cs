@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GreenConsole.Agents.Carbon.ElectricityMaps;
+
+/// <summary>Section "Carbon:ElectricityMaps": the live v3 API. Without a token the provider is disabled.</summary>
+public sealed class ElectricityMapsOptions
+{
+    public const string SectionName = "Carbon:ElectricityMaps";
+
+    /// <summary>Environment variable read when the configuration has no token.</summary>
+    public const string TokenEnvironmentVariable = "ELECTRICITYMAPS_TOKEN";
+
+    [Required]
+    [Url]
+    public string BaseUrl { get; set; } = "https://api.electricitymaps.com";
+
+    /// <summary>The API token, sent as the auth-token header. Never logged.</summary>
+    public string? Token { get; set; }
+
+    [Range(1, 120)]
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Ask the API to leave out estimated hours (documented query parameter disableEstimations).</summary>
+    public bool DisableEstimations { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Token);
+
+    /// <summary>Keeps the token out of any accidental formatting.</summary>
+    public override string ToString() => $"ElectricityMaps {{ BaseUrl = {BaseUrl}, Token = {(Enabled ? "***" : "(none)")} }}";
+}
