@@ -292,11 +292,11 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             return;
         }
 
-        foreach (var (path, target) in _masters.ToArray())
-        {
-            _masters.TryRemove(path, out _);
-            await CloseMasterAsync(target, path, CancellationToken.None).ConfigureAwait(false);
-        }
+        // A master takes a couple of seconds to wind down after "-O exit", so close them side by side.
+        var closing = _masters.ToArray()
+            .Where(m => _masters.TryRemove(m.Key, out _))
+            .Select(m => CloseMasterAsync(m.Value, m.Key, CancellationToken.None));
+        await Task.WhenAll(closing).ConfigureAwait(false);
     }
 
     internal string ControlPath(SshTarget target) =>

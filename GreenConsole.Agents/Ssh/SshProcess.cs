@@ -86,8 +86,12 @@ internal static class SshProcess
         catch (OperationCanceledException)
         {
             Kill(process);
-            var err = await Drain(stderr).ConfigureAwait(false);
-            await Drain(stdout).ConfigureAwait(false);
+
+            // A multiplexed client hands its pipe ends to the master, which keeps them open until the remote command
+            // ends, so waiting for EOF here would wait for the very command being aborted. Take what already arrived.
+            Observe(stdout);
+            Observe(stderr);
+            var err = stderr.IsCompletedSuccessfully ? stderr.Result : string.Empty;
             cancellationToken.ThrowIfCancellationRequested();
             throw new SshProcessTimeoutException(timeout, err);
         }
@@ -113,6 +117,9 @@ internal static class SshProcess
             // Exited between the check and the kill: nothing left to stop.
         }
     }
+
+    private static void Observe(Task<string> read) =>
+        read.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private static async Task<string> Drain(Task<string> read)
     {

@@ -300,6 +300,7 @@ public sealed class OpenSshRemoteShellTests(SshLabFixture lab, ITestOutputHelper
             await h.DisposeAsync();
         }
 
+        output.WriteLine(h.Log.All);
         Assert.Empty(SshShellHarness.ProcessesMentioning(controlDir));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => h.Shell.RunAsync(lab.Clouds[0].Target, "true", Minute, CancellationToken.None));
     }
