@@ -2,18 +2,22 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Data;
 using GreenConsole.Web.Extensions;
 using Microsoft.Data.Sqlite;
 
 namespace GreenConsole.Web.Cli;
 
-public sealed record CsvImportBenchmarkResult(int Rows, int CsvBytes, TimeSpan FreshImport, TimeSpan ReImport, int Created, int Unchanged)
+/// <param name="ColdFreshImport">First import in this process into a fresh database (includes JIT and EF model building, as a CLI run pays).</param>
+/// <param name="FreshImport">Import into a second fresh database, once the process is warm.</param>
+/// <param name="ReImport">The same file again into that database: every row Unchanged, passwords decrypted and compared.</param>
+public sealed record CsvImportBenchmarkResult(int Rows, int CsvBytes, TimeSpan ColdFreshImport, TimeSpan FreshImport, TimeSpan ReImport, int Created, int Unchanged)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"csv import: {Rows} rows ({CsvBytes} bytes): fresh DB {FreshImport.TotalMilliseconds:F0} ms ({Created} created), re-import {ReImport.TotalMilliseconds:F0} ms ({Unchanged} unchanged)");
+        $"csv import: {Rows} rows ({CsvBytes} bytes): fresh DB cold {ColdFreshImport.TotalMilliseconds:F0} ms, fresh DB warm {FreshImport.TotalMilliseconds:F0} ms ({Created} created), re-import {ReImport.TotalMilliseconds:F0} ms ({Unchanged} unchanged)");
 }
 
-/// <summary>Times importing a generated CSV into a fresh database in a temporary folder (deleted afterwards).</summary>
+/// <summary>Times importing a generated CSV into fresh databases in a temporary folder (deleted afterwards).</summary>
 public static class CsvImportBenchmark
 {
     public static async Task<CsvImportBenchmarkResult> RunAsync(int rows, CancellationToken ct)
@@ -22,41 +26,56 @@ public static class CsvImportBenchmark
         var folder = Directory.CreateTempSubdirectory("greenconsole-bench-");
         try
         {
-            var configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?> { ["Database:Path"] = Path.Combine(folder.FullName, "bench.db") })
-                .Build();
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddGreenConsolePersistence(configuration);
-            services.AddGreenConsoleCloudRegistry();
-            await using var provider = services.BuildServiceProvider();
-            await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
-            var importer = provider.GetRequiredService<CloudImportService>();
             var csv = GenerateCsv(rows);
-
-            // The first Protect call creates the key ring; keep that one-off cost out of the measurement.
-            provider.GetRequiredService<GreenConsole.Web.Data.CloudSecretProtector>().Protect("warm-up");
-
-            var watch = Stopwatch.StartNew();
-            var fresh = await importer.ImportAsync(new MemoryStream(csv), CloudImportMode.AllOrNothing, dryRun: false, ct).ConfigureAwait(false);
-            var freshTime = watch.Elapsed;
-
-            watch.Restart();
-            var again = await importer.ImportAsync(new MemoryStream(csv), CloudImportMode.AllOrNothing, dryRun: false, ct).ConfigureAwait(false);
-            var againTime = watch.Elapsed;
-
-            if (fresh.Created != rows || again.Unchanged != rows)
-            {
-                throw new InvalidOperationException($"benchmark import went wrong: {fresh.Created} created, {again.Unchanged} unchanged of {rows}");
-            }
-
-            return new CsvImportBenchmarkResult(rows, csv.Length, freshTime, againTime, fresh.Created, again.Unchanged);
+            var (cold, _, _) = await MeasureAsync(Path.Combine(folder.FullName, "cold", "bench.db"), csv, rows, reimport: false, ct).ConfigureAwait(false);
+            var (warm, again, created) = await MeasureAsync(Path.Combine(folder.FullName, "warm", "bench.db"), csv, rows, reimport: true, ct).ConfigureAwait(false);
+            return new CsvImportBenchmarkResult(rows, csv.Length, cold, warm, again!.Value, created, rows);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             folder.Delete(recursive: true);
         }
+    }
+
+    private static async Task<(TimeSpan Fresh, TimeSpan? Again, int Created)> MeasureAsync(string databasePath, byte[] csv, int rows, bool reimport, CancellationToken ct)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Database:Path"] = databasePath })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddGreenConsolePersistence(configuration);
+        services.AddGreenConsoleCloudRegistry();
+        await using var provider = services.BuildServiceProvider();
+        await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
+        var importer = provider.GetRequiredService<CloudImportService>();
+
+        // Creating the key ring is a one-off per installation; keep it out of the measurement.
+        provider.GetRequiredService<CloudSecretProtector>().Protect("warm-up");
+
+        var watch = Stopwatch.StartNew();
+        var fresh = await importer.ImportAsync(new MemoryStream(csv), CloudImportMode.AllOrNothing, dryRun: false, ct).ConfigureAwait(false);
+        var freshTime = watch.Elapsed;
+        if (fresh.Created != rows)
+        {
+            throw new InvalidOperationException($"benchmark import went wrong: {fresh.Created} of {rows} created");
+        }
+
+        if (!reimport)
+        {
+            return (freshTime, null, fresh.Created);
+        }
+
+        watch.Restart();
+        var again = await importer.ImportAsync(new MemoryStream(csv), CloudImportMode.AllOrNothing, dryRun: false, ct).ConfigureAwait(false);
+        var againTime = watch.Elapsed;
+        if (again.Unchanged != rows)
+        {
+            throw new InvalidOperationException($"benchmark re-import went wrong: {again.Unchanged} of {rows} unchanged");
+        }
+
+        return (freshTime, againTime, fresh.Created);
     }
 
     /// <summary>A valid cloud CSV with <paramref name="rows"/> distinct clouds on documentation addresses.</summary>
@@ -68,7 +87,7 @@ public static class CsvImportBenchmark
         {
             var host = (i % 3) switch
             {
-                0 => $"198.51.{100 + (i / 254 % 2)}.{1 + (i % 254)}",
+                0 => $"198.51.100.{1 + (i % 254)}",
                 1 => $"2001:db8::{i:x}",
                 _ => $"gpu-{i}.example.com",
             };

@@ -269,4 +269,37 @@ public sealed class CloudImportServiceTests : IAsyncLifetime
         Assert.Equal(4, report.Created);
         Assert.Contains(report.Rows, r => r.Host == "2001:db8::20");
     }
+
+    [Fact]
+    public async Task A_lost_key_ring_makes_the_next_import_store_the_passwords_again()
+    {
+        await ImportAsync(ThreeClouds);
+        var otherKeys = Path.Combine(db.Folder.FullName, "other-keys");
+        var replaced = DataTestDatabase.Create(clock, db.Folder.FullName, otherKeys).Services;
+        try
+        {
+            var repository = replaced.GetRequiredService<CloudRepository>();
+            var id = (await repository.ListAsync(CancellationToken.None))[0].Id;
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.GetTargetAsync(id, CancellationToken.None));
+            Assert.Contains("Re-import", error.Message, StringComparison.Ordinal);
+
+            var report = await replaced.GetRequiredService<CloudImportService>()
+                .ImportAsync(new MemoryStream(Encoding.UTF8.GetBytes(ThreeClouds)), CloudImportMode.AllOrNothing, dryRun: false, CancellationToken.None);
+
+            Assert.Equal(3, report.Updated);
+            Assert.Equal("change-me-1", (await repository.GetTargetAsync(report.Rows[0].CloudId!.Value, CancellationToken.None))!.Password);
+        }
+        finally
+        {
+            await replaced.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void Db_context_is_also_available_as_a_scoped_service()
+    {
+        using var scope = db.Services.CreateScope();
+
+        Assert.NotNull(scope.ServiceProvider.GetRequiredService<GreenConsole.Web.Data.GreenConsoleDbContext>());
+    }
 }

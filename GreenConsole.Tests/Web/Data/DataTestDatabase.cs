@@ -24,11 +24,15 @@ public sealed class DataTestDatabase : IAsyncDisposable
 
     public string ConnectionString => new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString();
 
-    public static DataTestDatabase Create(TimeProvider? time = null, string? folder = null)
+    public static DataTestDatabase Create(TimeProvider? time = null, string? folder = null, string? keysPath = null)
     {
         var dir = folder is null ? Directory.CreateTempSubdirectory("gc-data-test-") : new DirectoryInfo(folder);
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Database:Path"] = Path.Combine(dir.FullName, "db", "greenconsole.db") })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Database:Path"] = Path.Combine(dir.FullName, "db", "greenconsole.db"),
+                ["Database:KeysPath"] = keysPath,
+            })
             .Build();
         var services = new ServiceCollection();
         services.AddLogging();
