@@ -177,7 +177,7 @@ public sealed class MigrationPolicy
 
     private double Bandwidth(MigrationRequest request, string from, string to)
     {
-        if (request.MeasuredBandwidth is { } measured && measured.TryGetValue((from, to), out var bw))
+        if (request.MeasuredBandwidth is { } measured && measured.TryGetValue(new CloudPair(from, to), out var bw))
         {
             if (!(bw > 0) || double.IsInfinity(bw))
                 throw new ArgumentException($"Measured bandwidth {from} -> {to} must be a positive number of bytes/s (was {bw}).", nameof(request));

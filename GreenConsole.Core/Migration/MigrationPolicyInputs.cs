@@ -127,6 +127,6 @@ public sealed record MigrationRequest
     /// <summary>All known clouds, including the job's current one.</summary>
     public required IReadOnlyList<CloudState> Clouds { get; init; }
 
-    /// <summary>Measured bandwidth in bytes/s, keyed by (from cloud id, to cloud id).</summary>
-    public IReadOnlyDictionary<(string From, string To), double>? MeasuredBandwidth { get; init; }
+    /// <summary>Measured bandwidth in bytes/s per directed pair of cloud ids; pairs not listed use the default.</summary>
+    public IReadOnlyDictionary<CloudPair, double>? MeasuredBandwidth { get; init; }
 }

@@ -52,7 +52,7 @@ internal sealed class SimModel
         }
 
         DowntimeHours = new double[N * N];
-        Dictionary<(string From, string To), double>? measured = job.BandwidthMatrix is null ? null : new();
+        Dictionary<CloudPair, double>? measured = job.BandwidthMatrix is null ? null : new();
         for (var a = 0; a < N; a++)
             for (var b = 0; b < N; b++)
             {
@@ -60,7 +60,7 @@ internal sealed class SimModel
                     continue;
                 var bw = job.BandwidthMatrix?[a, b] ?? job.BandwidthBytesPerSecond;
                 DowntimeHours[a * N + b] = MigrationCostModel.DowntimeHours(job.CheckpointBytes, bw, job.RestartSeconds);
-                measured?.Add((Ids[a], Ids[b]), bw);
+                measured?.Add(new CloudPair(Ids[a], Ids[b]), bw);
             }
 
         MeasuredBandwidth = measured;
@@ -107,7 +107,7 @@ internal sealed class SimModel
 
     public double RestartHours { get; }
     public int DeadlineHours { get; }
-    public IReadOnlyDictionary<(string From, string To), double>? MeasuredBandwidth { get; }
+    public IReadOnlyDictionary<CloudPair, double>? MeasuredBandwidth { get; }
     public MigrationPolicyOptions PolicyOptions { get; }
     public int ForecastHours { get; }
     public IReadOnlyList<SimCloud> Clouds { get; }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using GreenConsole.Core.Migration;
 
 namespace GreenConsole.Tests.Core.Migration;
@@ -207,7 +208,7 @@ public class MigrationPolicyTests
             Now = Now,
             Job = Job(checkpoint: 3_600_000_000),
             Clouds = [Cloud("a", 500, 300), Cloud("b", 100, 300)],
-            MeasuredBandwidth = new Dictionary<(string From, string To), double> { [("a", "b")] = 2_000_000 },
+            MeasuredBandwidth = new Dictionary<CloudPair, double> { [new CloudPair("a", "b")] = 2_000_000 },
         };
         var d = new MigrationPolicy(Options()).Decide(request);
         Assert.Equal(TimeSpan.FromMinutes(30), d.Candidates[0].Downtime);
@@ -324,6 +325,39 @@ public class MigrationPolicyTests
         Assert.Equal(first.TargetCloudId, second.TargetCloudId);
         Assert.Equal(first.Candidates, second.Candidates);
         Assert.Same(request, first.Inputs);
+    }
+
+    [Fact]
+    public void Decision_round_trips_through_json_with_inputs_and_reasons()
+    {
+        var request = new MigrationRequest
+        {
+            Now = Now,
+            Job = Job(checkpoint: 36_000_000_000),
+            Clouds =
+            [
+                Cloud("a", 500, 300, forecast: [new IntensityPoint(Now.AddHours(1), 450)]),
+                Cloud("b", 100, 300, reachable: false),
+                Cloud("c", 100, 300),
+            ],
+            MeasuredBandwidth = new Dictionary<CloudPair, double> { [new CloudPair("a", "c")] = 2_000_000 },
+        };
+        var d = new MigrationPolicy(Options()).Decide(request);
+        Assert.Equal(MigrationReason.NoCandidate, d.Reason);
+
+        var json = JsonSerializer.Serialize(d);
+        using (var doc = JsonDocument.Parse(json))
+            Assert.Equal(2_000_000, doc.RootElement.GetProperty("Inputs").GetProperty("MeasuredBandwidth").GetProperty("a->c").GetDouble());
+        Assert.Contains("\"Reason\":\"NoCandidate\"", json);
+        Assert.Contains("\"Rejection\":\"Unreachable\"", json);
+        Assert.Contains("\"Rejection\":\"SavingTooSmall\"", json);
+
+        var back = JsonSerializer.Deserialize<MigrationDecision>(json)!;
+        Assert.Equal(d.Candidates, back.Candidates);
+        Assert.Equal(d.ExpectedStayGrams, back.ExpectedStayGrams);
+        Assert.Equal(2_000_000, back.Inputs.MeasuredBandwidth![new CloudPair("a", "c")]);
+        Assert.Equal(d.Explanation, back.Explanation);
+        Assert.Contains("b: Unreachable", back.Explanation);
     }
 
     [Fact]
