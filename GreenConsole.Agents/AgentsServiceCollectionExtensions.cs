@@ -24,6 +24,7 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OpenSshRemoteShell>();
         services.TryAddSingleton<IRemoteShell>(sp => sp.GetRequiredService<OpenSshRemoteShell>());
+        services.TryAddSingleton<IRemoteTerminalLauncher, Terminal.SshTerminalLauncher>();
         return services;
     }
 }

@@ -16,6 +16,8 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
 
     public DbSet<ImportBatchEntity> ImportBatches => Set<ImportBatchEntity>();
 
+    public DbSet<TerminalAuditEntity> TerminalAudit => Set<TerminalAuditEntity>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -42,6 +44,16 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
             batch.ToTable("ImportBatches");
             batch.HasKey(b => b.Id);
             batch.Property(b => b.Mode).HasMaxLength(32);
+        });
+        builder.Entity<TerminalAuditEntity>(audit =>
+        {
+            audit.ToTable("TerminalAudit");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.SessionId).HasMaxLength(64);
+            audit.Property(a => a.UserName).HasMaxLength(256);
+            audit.Property(a => a.CloudName).HasMaxLength(400);
+            audit.Property(a => a.CloseReason).HasMaxLength(200);
+            audit.HasIndex(a => a.OpenedAt);
         });
     }
 }

@@ -27,6 +27,7 @@ public static class GreenConsoleExtensions
         builder.AddGreenConsoleAuth();
         builder.AddGreenConsoleHealth();
         builder.AddGreenConsoleLab();
+        builder.AddGreenConsoleTerminals();
         services.AddGreenConsoleScheduling();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -56,6 +57,13 @@ public static class GreenConsoleExtensions
         app.MapGreenConsoleApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    public static WebApplicationBuilder AddGreenConsoleTerminals(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Terminals.TerminalOptions>().Bind(builder.Configuration.GetSection(Terminals.TerminalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Terminals.TerminalSessionManager>();
+        return builder;
     }
 
     public static WebApplicationBuilder AddGreenConsoleHealth(this WebApplicationBuilder builder)

@@ -1,0 +1,79 @@
+using Microsoft.Playwright;
+
+namespace GreenConsole.Tests.Browser;
+
+/// <summary>Debian's Chromium driven by Playwright; `playwright install` is never run here.</summary>
+public sealed class BrowserHarness : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly IPlaywright _playwright;
+
+    private BrowserHarness(IPlaywright playwright, IBrowser browser)
+    {
+        _playwright = playwright;
+        Browser = browser;
+    }
+
+    public IBrowser Browser { get; }
+
+    public static async Task<BrowserHarness> LaunchAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/test.sh as root, or apt-get install -y chromium.");
+        }
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+        return new BrowserHarness(playwright, browser);
+    }
+
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 720)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        context.SetDefaultTimeout(20_000);
+        return await context.NewPageAsync();
+    }
+
+    public static async Task LoginAsync(IPage page, string baseUrl, string user, string password)
+    {
+        await page.GotoAsync(baseUrl + "/account/login");
+        await page.FillAsync("#username", user);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        await WaitInteractiveAsync(page);
+    }
+
+    /// <summary>Waits until the Blazor circuit has rendered the page interactively; clicks before that are lost.</summary>
+    public static Task WaitInteractiveAsync(IPage page) =>
+        page.Locator("#gc-interactive[data-interactive=yes]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    public static async Task GotoAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await WaitInteractiveAsync(page);
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string repoRoot, string name)
+    {
+        var dir = Path.Combine(repoRoot, "artifacts", "screenshots");
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = false });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

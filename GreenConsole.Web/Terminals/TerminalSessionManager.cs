@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using GreenConsole.Core.Remote;
+using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Web.Terminals;
+
+/// <summary>
+/// Owns every open browser terminal: starts ssh on a PTY, pumps its output into a bounded channel for the one page
+/// that shows it, closes idle sessions, and writes the audit log. Closing a session always reaps the ssh process.
+/// </summary>
+public sealed class TerminalSessionManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, TerminalSession> _sessions = new();
+    private readonly CloudRepository _clouds;
+    private readonly IRemoteTerminalLauncher _launcher;
+    private readonly IDbContextFactory<GreenConsoleDbContext> _db;
+    private readonly TerminalOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TerminalSessionManager> _logger;
+    private readonly ITimer _idleTimer;
+
+    public TerminalSessionManager(CloudRepository clouds, IRemoteTerminalLauncher launcher, IDbContextFactory<GreenConsoleDbContext> db,
+        IOptions<TerminalOptions> options, TimeProvider time, ILogger<TerminalSessionManager> logger)
+    {
+        _clouds = clouds;
+        _launcher = launcher;
+        _db = db;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        var period = TimeSpan.FromSeconds(Math.Min(30, _options.IdleTimeoutMinutes * 60 / 4.0));
+        _idleTimer = time.CreateTimer(_ => _ = CloseIdleAsync(), null, period, period);
+    }
+
+    public IReadOnlyCollection<TerminalSession> Sessions => [.. _sessions.Values];
+
+    public TimeSpan IdleTimeout => TimeSpan.FromMinutes(_options.IdleTimeoutMinutes);
+
+    public async Task<TerminalSession> OpenAsync(int cloudId, string userName, int rows, int cols, CancellationToken cancellationToken)
+    {
+        if (_sessions.Count >= _options.MaxSessions)
+        {
+            throw new InvalidOperationException($"Too many open terminals ({_options.MaxSessions}); close one first (setting Terminals:MaxSessions).");
+        }
+        var cloud = await _clouds.FindAsync(cloudId, cancellationToken)
+            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
+        var target = await _clouds.GetTargetAsync(cloudId, cancellationToken)
+            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
+
+        var terminal = await _launcher.OpenAsync(target, rows, cols, cancellationToken);
+        var session = new TerminalSession(Guid.NewGuid().ToString("n"), cloudId, cloud.DisplayName, userName, _time.GetUtcNow(), terminal,
+            Channel.CreateBounded<byte[]>(new BoundedChannelOptions(_options.OutputBufferChunks) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait }),
+            _time);
+        _sessions[session.Id] = session;
+        session.PumpTask = PumpAsync(session);
+
+        await using (var db = await _db.CreateDbContextAsync(cancellationToken))
+        {
+            db.TerminalAudit.Add(new TerminalAuditEntity
+            {
+                SessionId = session.Id,
+                UserName = userName,
+                CloudId = cloudId,
+                CloudName = cloud.DisplayName,
+                OpenedAt = session.OpenedAt,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        _logger.LogInformation("User {User} opened terminal {Session} on cloud {CloudId} ({Cloud})", userName, session.Id, cloudId, cloud.DisplayName);
+        return session;
+    }
+
+    public async Task CloseAsync(string sessionId, string reason)
+    {
+        if (!_sessions.TryRemove(sessionId, out var session))
+        {
+            return;
+        }
+        await session.Terminal.DisposeAsync();
+        session.Output.Writer.TryComplete();
+        await using (var db = await _db.CreateDbContextAsync(CancellationToken.None))
+        {
+            await db.TerminalAudit.Where(a => a.SessionId == sessionId)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.ClosedAt, _time.GetUtcNow()).SetProperty(a => a.CloseReason, reason));
+        }
+        _logger.LogInformation("Terminal {Session} of {User} on cloud {CloudId} closed: {Reason}", sessionId, session.UserName, session.CloudId, reason);
+    }
+
+    public async Task<IReadOnlyList<TerminalAuditEntity>> AuditAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await _db.CreateDbContextAsync(cancellationToken);
+        return await db.TerminalAudit.AsNoTracking().OrderByDescending(a => a.Id).Take(take).ToListAsync(cancellationToken);
+    }
+
+    private async Task PumpAsync(TerminalSession session)
+    {
+        var buffer = new byte[8192];
+        try
+        {
+            int n;
+            while ((n = await session.Terminal.ReadAsync(buffer, CancellationToken.None)) > 0)
+            {
+                session.Touch();
+                // Waiting here when the page falls behind is the back-pressure: the PTY fills and the remote side pauses.
+                await session.Output.Writer.WriteAsync(buffer.AsSpan(0, n).ToArray());
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            // The session was closed while output was still arriving.
+        }
+        session.Output.Writer.TryComplete();
+        await CloseAsync(session.Id, "remote shell ended");
+    }
+
+    private async Task CloseIdleAsync()
+    {
+        foreach (var session in _sessions.Values.Where(s => s.IdleFor >= IdleTimeout))
+        {
+            await CloseAsync(session.Id, $"idle for {_options.IdleTimeoutMinutes} min");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _idleTimer.Dispose();
+        foreach (var id in _sessions.Keys)
+        {
+            await CloseAsync(id, "server shutting down");
+        }
+    }
+}
+
+public sealed class TerminalSession(string id, int cloudId, string cloudName, string userName, DateTimeOffset openedAt,
+    IRemoteTerminal terminal, Channel<byte[]> output, TimeProvider time)
+{
+    private long _lastActivity = time.GetTimestamp();
+
+    public string Id { get; } = id;
+    public int CloudId { get; } = cloudId;
+    public string CloudName { get; } = cloudName;
+    public string UserName { get; } = userName;
+    public DateTimeOffset OpenedAt { get; } = openedAt;
+    internal IRemoteTerminal Terminal { get; } = terminal;
+    internal Channel<byte[]> Output { get; } = output;
+    internal Task? PumpTask { get; set; }
+
+    public int ProcessId => Terminal.ProcessId;
+
+    public ChannelReader<byte[]> Reader => Output.Reader;
+
+    public TimeSpan IdleFor => time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
+
+    internal void Touch() => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
+
+    public async Task SendAsync(string input, CancellationToken cancellationToken)
+    {
+        Touch();
+        await Terminal.WriteAsync(System.Text.Encoding.UTF8.GetBytes(input), cancellationToken);
+    }
+
+    public void Resize(int rows, int cols) => Terminal.Resize(rows, cols);
+}
