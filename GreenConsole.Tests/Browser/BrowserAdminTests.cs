@@ -63,6 +63,14 @@ public sealed class BrowserAdminTests(SshLabFixture lab) : IAsyncLifetime
         await Assertions.Expect(grid).ToContainTextAsync("SHA256:");
         await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "clouds");
 
+        // The overview map shows every cloud as a marker coloured by its zone's intensity.
+        await BrowserHarness.GotoAsync(page, server.BaseUrl + "/");
+        await Assertions.Expect(page.Locator("#carbon-map")).ToHaveAttributeAsync("data-clouds", lab.Clouds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("path.gc-cloud-marker")).ToHaveCountAsync(lab.Clouds.Count);
+        await Assertions.Expect(page.Locator(".gc-map-legend")).ToContainTextAsync("gCO");
+        await Assertions.Expect(page.Locator("#overview-clouds")).ToContainTextAsync("US-CAL-CISO");
+        await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "overview");
+
         // Passwords are never sent back to the browser.
         var html = await page.ContentAsync();
         foreach (var cloud in lab.Clouds.Where(c => c.Password is not null))

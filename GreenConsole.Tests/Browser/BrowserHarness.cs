@@ -40,7 +40,8 @@ public sealed class BrowserHarness : IAsyncDisposable
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 720)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -32,6 +32,9 @@ public sealed class GreenConsoleServer : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>Where server logs are kept after the test (artifacts/browser-logs in the repository).</summary>
+    public static string LogDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "gc-browser-logs");
+
     public string WorkDir { get; }
 
     public string DatabasePath => Path.Combine(WorkDir, "data", "greenconsole.db");
@@ -49,6 +52,7 @@ public sealed class GreenConsoleServer : IAsyncDisposable
 
     public static async Task<GreenConsoleServer> StartAsync(string repoRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
+        LogDirectory = Path.Combine(repoRoot, "artifacts", "browser-logs");
         var binary = FindWebBinary(repoRoot);
         var workDir = Directory.CreateTempSubdirectory("gc-web-").FullName;
         var port = SshLabFixture.UnusedPort();
@@ -144,8 +148,11 @@ public sealed class GreenConsoleServer : IAsyncDisposable
             }
         }
         _process.Dispose();
+        // Keep the server's own log next to the screenshots: it is the first thing to read when a browser test fails.
         try
         {
+            Directory.CreateDirectory(LogDirectory);
+            await File.WriteAllTextAsync(Path.Combine(LogDirectory, $"server-{Path.GetFileName(WorkDir)}.log"), Log);
             Directory.Delete(WorkDir, recursive: true);
         }
         catch (IOException)

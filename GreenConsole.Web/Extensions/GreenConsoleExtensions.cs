@@ -28,6 +28,7 @@ public static class GreenConsoleExtensions
         builder.AddGreenConsoleHealth();
         builder.AddGreenConsoleLab();
         builder.AddGreenConsoleTerminals();
+        builder.AddGreenConsoleDashboard();
         services.AddGreenConsoleScheduling();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -57,6 +58,17 @@ public static class GreenConsoleExtensions
         app.MapGreenConsoleApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    public static WebApplicationBuilder AddGreenConsoleDashboard(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Dashboard.MapOptions>().Bind(builder.Configuration.GetSection(Dashboard.MapOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // The carbon chain is shared with telemetry and jobs; registering it twice is harmless (TryAdd).
+        builder.Services.AddGreenConsoleCarbon(builder.Configuration);
+        builder.Services.AddSingleton<Dashboard.CarbonMapBuilder>();
+        builder.Services.AddSingleton<Dashboard.CarbonMapStore>();
+        builder.Services.AddHostedService<Dashboard.CarbonMapRefresher>();
+        return builder;
     }
 
     public static WebApplicationBuilder AddGreenConsoleTerminals(this WebApplicationBuilder builder)
