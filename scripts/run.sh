@@ -6,11 +6,17 @@ cd "$(dirname "$0")/.."
 
 project=GreenConsole.Web
 config=${GC_CONFIGURATION:-Release}
+app="$project/bin/$config/net9.0/linux-x64/GreenConsole.Web"
 
+build() {
+  # Quiet, so that stdout carries only the app's own output (a CLI verb's JSON lines or tables).
+  dotnet build "$project" -c "$config" -nologo -v q "-clp:ErrorsOnly;NoSummary" >&2
+}
+
+# The app runs from the repository root, so relative settings (data/greenconsole.db, .lab/) resolve here.
 if [ $# -gt 0 ]; then
-  # CLI verbs: build quietly so that stdout carries only the verb's own output (JSON lines, tables).
-  dotnet build "$project" -c "$config" -nologo -v q -clp:ErrorsOnly >&2
-  exec dotnet run --no-build --project "$project" -c "$config" -- "$@"
+  build
+  exec "$app" "$@"
 fi
 
 url=${GC_URLS:-http://127.0.0.1:5080}
@@ -25,6 +31,6 @@ else
   echo "run.sh: sshd is not installed, so no demo lab. Install it with: sudo apt-get install -y openssh-server" >&2
 fi
 
-dotnet build "$project" -c "$config" -nologo -v q -clp:ErrorsOnly
+build
 echo "run.sh: GreenConsole is starting on $url"
-exec dotnet run --no-build --project "$project" -c "$config" -- --urls "$url"
+exec "$app" --urls "$url"

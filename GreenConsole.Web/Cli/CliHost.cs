@@ -29,7 +29,9 @@ public static class CliHost
 
         var root = new RootCommand("GreenConsole command-line verbs");
         root.Subcommands.Add(ImportCsvCommand.Create(configuration, output, error));
-        root.Subcommands.Add(BenchCommand.Create(output));
+        var bench = BenchCommand.Create(output);
+        bench.Subcommands.Add(SshBenchCommand.Create(configuration, output, error));
+        root.Subcommands.Add(bench);
 
         var parse = root.Parse(commandArgs);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);
