@@ -28,6 +28,7 @@ public static class GreenConsoleExtensions
         builder.AddGreenConsoleHealth();
         builder.AddGreenConsoleLab();
         services.AddGreenConsoleScheduling();
+        builder.AddGreenConsoleJobs();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
