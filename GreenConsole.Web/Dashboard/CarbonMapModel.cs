@@ -19,10 +19,10 @@ public sealed record CarbonMapSnapshot(
 /// <summary>What jobs contribute to the map: where they run now and where they moved. Supplied by the jobs feature.</summary>
 public interface IMapJobSource
 {
-    IReadOnlySet<int> CloudsWithRunningJobs { get; }
-
-    IReadOnlyList<MapMigration> Migrations { get; }
+    Task<MapJobState> GetAsync(CancellationToken cancellationToken);
 }
+
+public sealed record MapJobState(IReadOnlySet<int> CloudsWithRunningJobs, IReadOnlyList<MapMigration> Migrations);
 
 /// <summary>
 /// Builds the map's data on the server: each country's intensity from the provider chain (hourly where shipped,
@@ -49,8 +49,8 @@ public sealed class CarbonMapBuilder(
             }
         }
 
-        var jobSource = jobs.FirstOrDefault();
-        var running = jobSource?.CloudsWithRunningJobs ?? new HashSet<int>();
+        var jobState = jobs.FirstOrDefault() is { } source ? await source.GetAsync(cancellationToken) : null;
+        var running = jobState?.CloudsWithRunningJobs ?? new HashSet<int>();
         var mapClouds = new List<MapCloud>();
         foreach (var cloud in await clouds.ListAsync(cancellationToken))
         {
@@ -60,6 +60,6 @@ public sealed class CarbonMapBuilder(
                 reading is null ? null : Math.Round(reading.GramsPerKwh, 1), reading?.Quality.ToString(), reading?.Source,
                 cloud.ThresholdGPerKwh, health.Get(cloud.Id)?.Reachable ?? cloud.Reachable, running.Contains(cloud.Id)));
         }
-        return new CarbonMapSnapshot(time.GetUtcNow(), signal.ToString(), countries, mapClouds, jobSource?.Migrations ?? []);
+        return new CarbonMapSnapshot(time.GetUtcNow(), signal.ToString(), countries, mapClouds, jobState?.Migrations ?? []);
     }
 }

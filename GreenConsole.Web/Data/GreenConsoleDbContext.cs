@@ -18,6 +18,12 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
 
     public DbSet<TerminalAuditEntity> TerminalAudit => Set<TerminalAuditEntity>();
 
+    public DbSet<JobEntity> Jobs => Set<JobEntity>();
+
+    public DbSet<MigrationEntity> Migrations => Set<MigrationEntity>();
+
+    public DbSet<JobEventEntity> JobEvents => Set<JobEventEntity>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -54,6 +60,42 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
             audit.Property(a => a.CloudName).HasMaxLength(400);
             audit.Property(a => a.CloseReason).HasMaxLength(200);
             audit.HasIndex(a => a.OpenedAt);
+        });
+
+        builder.Entity<JobEntity>(job =>
+        {
+            job.ToTable("Jobs");
+            job.HasKey(j => j.Id);
+            job.Property(j => j.Id).HasMaxLength(64);
+            job.Property(j => j.Name).HasMaxLength(200);
+            job.Property(j => j.TrainerArguments).HasMaxLength(1000);
+            job.Property(j => j.Status).HasConversion<string>().HasMaxLength(32);
+            job.Property(j => j.FinalWeightsSha256).HasMaxLength(64);
+            job.HasIndex(j => j.Status);
+        });
+
+        builder.Entity<MigrationEntity>(migration =>
+        {
+            migration.ToTable("Migrations");
+            migration.HasKey(m => m.Id);
+            migration.Property(m => m.JobId).HasMaxLength(64);
+            migration.Property(m => m.Trigger).HasMaxLength(16);
+            migration.Property(m => m.Step).HasMaxLength(32);
+            migration.Property(m => m.LastFailure).HasMaxLength(32);
+            migration.Property(m => m.CheckpointName).HasMaxLength(64);
+            migration.HasIndex(m => new { m.JobId, m.RequestedAt });
+            migration.HasIndex(m => m.Step);
+        });
+
+        builder.Entity<JobEventEntity>(evt =>
+        {
+            evt.ToTable("JobEvents");
+            evt.HasKey(e => e.Id);
+            evt.Property(e => e.JobId).HasMaxLength(64);
+            evt.Property(e => e.Kind).HasMaxLength(16);
+            evt.Property(e => e.FromStep).HasMaxLength(32);
+            evt.Property(e => e.ToStep).HasMaxLength(32);
+            evt.HasIndex(e => new { e.JobId, e.At });
         });
     }
 }

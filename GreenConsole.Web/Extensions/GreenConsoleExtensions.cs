@@ -30,6 +30,7 @@ public static class GreenConsoleExtensions
         builder.AddGreenConsoleTerminals();
         builder.AddGreenConsoleDashboard();
         services.AddGreenConsoleScheduling();
+        builder.AddGreenConsoleJobs();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();

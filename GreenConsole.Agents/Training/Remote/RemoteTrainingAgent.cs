@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Remote;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Agents.Training.Remote;
+
+/// <summary>
+/// <see cref="ITrainingAgent"/> through <see cref="IRemoteShell"/> only. Remote layout under the home directory:
+/// <c>&lt;RemoteDirectory&gt;/bin/</c> (helper + reference trainer), <c>&lt;RemoteDirectory&gt;/jobs/&lt;id&gt;/{job,ckpt,train.log}</c>.
+/// </summary>
+internal sealed class RemoteTrainingAgent : ITrainingAgent
+{
+    internal const string StatusMarker = "@@GC-STATUS@@";
+    internal const string LauncherMarker = "@@GC-LAUNCHER@@";
+    private const int MaxProgressChunkBytes = 4 * 1024 * 1024;
+
+    private readonly IRemoteShell _shell;
+    private readonly TrainingAgentOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RemoteTrainingAgent> _logger;
+    private readonly Lazy<IReadOnlyDictionary<string, string>> _localHashes;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _deployLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _deployed = new(StringComparer.Ordinal);
+
+    public RemoteTrainingAgent(IRemoteShell shell, IOptions<TrainingAgentOptions> options, TimeProvider time, ILogger<RemoteTrainingAgent> logger)
+    {
+        _shell = shell;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _localHashes = new Lazy<IReadOnlyDictionary<string, string>>(HashEmbeddedScripts);
+    }
+
+    private TimeSpan CommandTimeout => TimeSpan.FromSeconds(_options.CommandTimeoutSeconds);
+
+    /// <summary>Shell prelude defining B (bin) and J (job root) from $HOME; the job id is validated, so it needs no quoting.</summary>
+    private string Prelude(string? jobId)
+    {
+        var sb = new StringBuilder();
+        sb.Append("B=\"$HOME/").Append(_options.RemoteDirectory).Append("/bin\"; ");
+        if (jobId is not null)
+        {
+            sb.Append("J=\"$HOME/").Append(_options.RemoteDirectory).Append("/jobs/").Append(jobId).Append("\"; ");
+        }
+
+        return sb.ToString();
+    }
+
+    internal string RemoteJobRoot(string jobId) => "~/" + _options.RemoteDirectory + "/jobs/" + jobId;
+
+    public async Task<DeployResult> DeployAsync(SshTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var started = _time.GetTimestamp();
+        var key = target.CloudId + "|" + target;
+        var gate = _deployLocks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var bin = "~/" + _options.RemoteDirectory + "/bin";
+            var check = await _shell.RunAsync(target,
+                Prelude(null) + "cd \"$B\" 2>/dev/null && sha256sum -- " + string.Join(' ', TrainingScripts.FileNames) + " 2>/dev/null; true",
+                CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var remote = ParseSha256Sum(check.StandardOutput);
+            var expected = _localHashes.Value;
+            if (expected.All(e => remote.TryGetValue(e.Key, out var h) && h == e.Value))
+            {
+                _deployed[key] = true;
+                return new DeployResult(false, bin, _time.GetElapsedTime(started));
+            }
+
+            var staging = Directory.CreateTempSubdirectory("gc-deploy-");
+            try
+            {
+                await TrainingScripts.ExtractToAsync(staging.FullName, cancellationToken).ConfigureAwait(false);
+                foreach (var name in TrainingScripts.FileNames)
+                {
+                    // Upload to a temporary name, then rename, so a concurrently starting job never imports half a file.
+                    await _shell.UploadAsync(target, Path.Combine(staging.FullName, name), bin + "/" + name + ".upload", cancellationToken).ConfigureAwait(false);
+                }
+
+                var move = string.Join("; ", TrainingScripts.FileNames.Select(n => $"mv -f \"$B/{n}.upload\" \"$B/{n}\""));
+                var moved = await _shell.RunAsync(target, Prelude(null) + "set -e; " + move + "; cd \"$B\" && sha256sum -- " + string.Join(' ', TrainingScripts.FileNames),
+                    CommandTimeout, cancellationToken).ConfigureAwait(false);
+                var after = ParseSha256Sum(moved.StandardOutput);
+                if (!moved.Succeeded || !expected.All(e => after.TryGetValue(e.Key, out var h) && h == e.Value))
+                {
+                    throw new TrainingJobException(
+                        $"Deploying the training scripts to cloud {target.CloudId} failed: the uploaded files do not match (exit {moved.ExitCode}: {Trim(moved.StandardError)}).",
+                        moved.ExitCode);
+                }
+            }
+            finally
+            {
+                staging.Delete(recursive: true);
+            }
+
+            _deployed[key] = true;
+            _logger.LogInformation("Deployed training scripts to cloud {Cloud} in {Ms} ms", target.CloudId, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+            return new DeployResult(true, bin, _time.GetElapsedTime(started));
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Deploys once per cloud and agent lifetime; status and verify need the helper but not a fresh hash check.</summary>
+    private async Task EnsureDeployedAsync(SshTarget target, CancellationToken cancellationToken)
+    {
+        if (!_deployed.ContainsKey(target.CloudId + "|" + target))
+        {
+            await DeployAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<TrainingLaunchResult> StartAsync(SshTarget target, TrainingJobSpec spec, bool resume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        RequireJobId(spec.JobId);
+        if (spec.Epochs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.Epochs, "Epochs must be >= 1.");
+        }
+
+        await DeployAsync(target, cancellationToken).ConfigureAwait(false);
+
+        var before = await PollAsync(target, spec.JobId, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        if (before.Status.State == RemoteJobState.Running && before.Status.Alive != false || before.Status.LauncherAlive)
+        {
+            throw new TrainingJobException($"Job '{spec.JobId}' already runs on cloud {target.CloudId} (pid {before.Status.Pid}); it is not started twice.");
+        }
+
+        var launch = new TrainingLaunch("$J/job", "$J/ckpt", resume, null, spec.CheckpointPadBytes, spec.StepDelayMs);
+        var env = string.Join(' ', launch.ToEnvironment().Select(kv => kv.Key + "=\"" + kv.Value + "\""));
+        var command = new StringBuilder()
+            .Append(Prelude(spec.JobId))
+            .Append("set -e; mkdir -p \"$J/job\" \"$J/ckpt\"; ")
+            // Markers of an earlier incarnation would make the next status look stopped/done before the trainer starts.
+            .Append("rm -f \"$J/job/stop\" \"$J/job/stopped\" \"$J/job/done\" \"$J/job/job.json\" \"$J/job/launch.pid\"; ")
+            .Append("if [ -f \"$J/job/progress.jsonl\" ]; then wc -c < \"$J/job/progress.jsonl\"; else echo 0; fi; ")
+            .Append("cd \"$J\"; ")
+            .Append("env ").Append(env).Append(' ')
+            .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.ReferenceTrainerFileName).Append("\" ")
+            .Append(CultureInfo.InvariantCulture, $"--seed {spec.Seed} --epochs {spec.Epochs}")
+            .Append(" </dev/null >>\"$J/train.log\" 2>&1 & ")
+            .Append("echo $! > \"$J/job/launch.pid\"")
+            .ToString();
+        var launchedAt = _time.GetUtcNow();
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded || !long.TryParse(r.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+        {
+            throw new TrainingJobException(
+                $"Starting job '{spec.JobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        _logger.LogInformation("Started job {Job} on cloud {Cloud} (resume {Resume}, progress offset {Offset})", spec.JobId, target.CloudId, resume, offset);
+        return new TrainingLaunchResult(offset, launchedAt);
+    }
+
+    public async Task RequestStopAsync(SshTarget target, string jobId, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        var r = await _shell.RunAsync(target, Prelude(jobId) + "mkdir -p \"$J/job\" && touch \"$J/job/stop\"", CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new TrainingJobException($"Requesting a stop of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+    }
+
+    public async Task<bool> KillAsync(SshTarget target, string jobId, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        // Kills the launcher pid and the trainer's own pid (job.json), but only processes whose command line names this job's bin folder.
+        var command = Prelude(jobId) +
+            "k=0; for p in $(cat \"$J/job/launch.pid\" 2>/dev/null) $(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/job.json\" 2>/dev/null); do " +
+            "if kill -0 \"$p\" 2>/dev/null && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; then kill -9 \"$p\" && k=1; fi; done; " +
+            "rm -f \"$J/job/launch.pid\"; echo $k";
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new TrainingJobException($"Killing job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        var killed = r.StandardOutput.Trim() == "1";
+        if (killed)
+        {
+            _logger.LogInformation("Killed job {Job} on cloud {Cloud}", jobId, target.CloudId);
+        }
+
+        return killed;
+    }
+
+    public async Task<TrainingPoll> PollAsync(SshTarget target, string jobId, long offset, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        await EnsureDeployedAsync(target, cancellationToken).ConfigureAwait(false);
+        var readProgress = offset == long.MaxValue
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture,
+                $"if [ -f \"$J/job/progress.jsonl\" ]; then tail -c +{offset + 1} \"$J/job/progress.jsonl\" | head -c {MaxProgressChunkBytes}; fi; ");
+        var command = Prelude(jobId) + readProgress +
+            $"printf '\\n{StatusMarker}\\n'; " +
+            $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"; s=$?; " +
+            $"printf '\\n{LauncherMarker} '; if [ -f \"$J/job/launch.pid\" ] && kill -0 \"$(cat \"$J/job/launch.pid\")\" 2>/dev/null; then echo 1; else echo 0; fi; exit $s";
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new TrainingJobException(
+                $"Status of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        return ParsePoll(r.StandardOutput, offset == long.MaxValue ? 0 : offset, $"job '{jobId}' on cloud {target.CloudId}");
+    }
+
+    internal static TrainingPoll ParsePoll(string output, long offset, string where)
+    {
+        var statusAt = output.IndexOf("\n" + StatusMarker + "\n", StringComparison.Ordinal);
+        var launcherAt = output.LastIndexOf("\n" + LauncherMarker + " ", StringComparison.Ordinal);
+        if (statusAt < 0 || launcherAt < statusAt)
+        {
+            throw new TrainingJobException($"Status of {where}: unexpected output (markers missing): {Trim(output)}");
+        }
+
+        var chunk = output[..statusAt];
+        var statusJson = output[(statusAt + StatusMarker.Length + 2)..launcherAt];
+        var launcherAlive = output[(launcherAt + LauncherMarker.Length + 2)..].Trim() == "1";
+
+        var lines = new List<TrainingProgressPoint>();
+        var lastNewline = chunk.LastIndexOf('\n');
+        var consumed = 0L;
+        if (lastNewline >= 0)
+        {
+            var complete = chunk[..(lastNewline + 1)];
+            consumed = Encoding.UTF8.GetByteCount(complete);
+            foreach (var p in TrainingProtocolParser.ParseProgressLog(complete))
+            {
+                lines.Add(new TrainingProgressPoint(p.Event, p.Step, p.Epoch, p.Loss, p.Samples, p.Timestamp, p.Checkpoint));
+            }
+        }
+
+        var s = TrainingProtocolParser.ParseStatusOutput(statusJson);
+        var status = new RemoteJobStatus(
+            s.State switch
+            {
+                TrainingJobState.NotStarted => RemoteJobState.NotStarted,
+                TrainingJobState.Running => RemoteJobState.Running,
+                TrainingJobState.Stopped => RemoteJobState.Stopped,
+                TrainingJobState.Done => RemoteJobState.Done,
+                _ => RemoteJobState.Exited,
+            },
+            s.Pid,
+            s.Alive,
+            s.StopRequested,
+            s.LastProgress?.Step,
+            s.Stopped?.Checkpoint,
+            s.Stopped?.Step,
+            s.Stopped?.CheckpointBytes ?? 0,
+            s.Done?.FinalWeightsSha256,
+            s.Done?.Step,
+            s.LatestCheckpoint,
+            launcherAlive,
+            ReadTotalSteps(statusJson));
+        return new TrainingPoll(status, lines, offset + consumed);
+    }
+
+    /// <summary>The reference trainer records total_steps in job.json; other trainers may not.</summary>
+    private static long? ReadTotalSteps(string statusJson)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(statusJson);
+        return doc.RootElement.TryGetProperty("job", out var job) && job.ValueKind == System.Text.Json.JsonValueKind.Object
+            && job.TryGetProperty("total_steps", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.Number && t.TryGetInt64(out var n)
+            ? n
+            : null;
+    }
+
+    public async Task<CheckpointVerification> VerifyCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        RequireCheckpointName(checkpoint);
+        await EnsureDeployedAsync(target, cancellationToken).ConfigureAwait(false);
+        var r = await _shell.RunAsync(target,
+            Prelude(jobId) + $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" verify \"$J/ckpt/{checkpoint}\"",
+            CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (r.ExitCode is not (0 or 1))
+        {
+            throw new TrainingJobException(
+                $"Verifying checkpoint {checkpoint} of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        var v = TrainingProtocolParser.ParseVerifyOutput(r.StandardOutput);
+        return new CheckpointVerification(v.Ok && r.ExitCode == 0, v.Step, v.Bytes, v.Problems.Select(p => p.File + ": " + p.Problem).ToList());
+    }
+
+    public async Task<CheckpointTransfer> CopyCheckpointAsync(SshTarget source, SshTarget destination, string jobId, string checkpoint, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        RequireCheckpointName(checkpoint);
+        var path = RemoteJobRoot(jobId) + "/ckpt/" + checkpoint;
+        var result = await _shell.CopyBetweenAsync(source, path, destination, path, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Copied checkpoint {Checkpoint} of job {Job} from cloud {Source} to {Destination}: {Bytes} bytes in {Ms} ms ({Rate} MB/s)",
+            checkpoint, jobId, source.CloudId, destination.CloudId, result.Bytes, (long)result.Elapsed.TotalMilliseconds,
+            Math.Round(result.BytesPerSecond / 1e6, 2));
+        return new CheckpointTransfer(result.Bytes, result.Elapsed);
+    }
+
+    public async Task SetLatestCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        RequireCheckpointName(checkpoint);
+        var r = await _shell.RunAsync(target,
+            Prelude(jobId) + $"set -e; printf '%s\\n' {checkpoint} > \"$J/ckpt/.latest.gc\"; mv -f \"$J/ckpt/.latest.gc\" \"$J/ckpt/latest\"",
+            CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new TrainingJobException($"Pointing 'latest' of job '{jobId}' at {checkpoint} on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+    }
+
+    private static void RequireJobId(string jobId)
+    {
+        if (!TrainingJobSpec.IsValidJobId(jobId))
+        {
+            throw new ArgumentException($"Job id '{jobId}' is invalid: use 1-64 letters, digits, '-' or '_'.", nameof(jobId));
+        }
+    }
+
+    private static void RequireCheckpointName(string checkpoint)
+    {
+        if (checkpoint is null || !checkpoint.StartsWith(TrainingProtocol.CheckpointPrefix, StringComparison.Ordinal)
+            || !long.TryParse(checkpoint.AsSpan(TrainingProtocol.CheckpointPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            throw new ArgumentException($"Checkpoint name '{checkpoint}' is invalid: expected step-<k>.", nameof(checkpoint));
+        }
+    }
+
+    private static Dictionary<string, string> ParseSha256Sum(string output)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (parts.Length == 2)
+            {
+                result[parts[1].TrimStart('*')] = parts[0];
+            }
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyDictionary<string, string> HashEmbeddedScripts()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in TrainingScripts.FileNames)
+        {
+            using var stream = TrainingScripts.OpenEmbedded(name);
+            result[name] = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+
+        return result;
+    }
+
+    private static string Trim(string text)
+    {
+        var t = text.Trim();
+        return t.Length <= 400 ? t : t[..400] + "...";
+    }
+}

@@ -1,0 +1,27 @@
+using GreenConsole.Agents.Training.Remote;
+using GreenConsole.Core.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace GreenConsole.Agents;
+
+public static class TrainingAgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ITrainingAgent"/> over the registered <see cref="Core.Remote.IRemoteShell"/> (see
+    /// <see cref="AgentsServiceCollectionExtensions.AddGreenConsoleSsh"/>). Section: "Training".
+    /// </summary>
+    public static IServiceCollection AddGreenConsoleTrainingAgent(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<TrainingAgentOptions>()
+            .Bind(configuration.GetSection(TrainingAgentOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<ITrainingAgent, RemoteTrainingAgent>();
+        return services;
+    }
+}

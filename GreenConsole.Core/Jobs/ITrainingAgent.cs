@@ -1,0 +1,117 @@
+using GreenConsole.Core.Remote;
+
+namespace GreenConsole.Core.Jobs;
+
+/// <summary>
+/// Port for running one training job on a cloud over SSH (deploy, start, stop, poll, verify, copy a checkpoint).
+/// </summary>
+/// <remarks>
+/// "Cannot reach the host" always surfaces as <see cref="RemoteShellException"/> (HostUnreachable, Timeout, ...);
+/// "the job or the remote side failed" surfaces as <see cref="TrainingJobException"/> or in <see cref="RemoteJobStatus"/>.
+/// Callers must never confuse the two.
+/// </remarks>
+public interface ITrainingAgent
+{
+    /// <summary>Copies the helper and reference trainer to the cloud unless identical copies (SHA-256) are there already.</summary>
+    Task<DeployResult> DeployAsync(SshTarget target, CancellationToken cancellationToken);
+
+    /// <summary>Starts the job detached (deploying first); <paramref name="resume"/> sets GC_RESUME=1.</summary>
+    /// <exception cref="TrainingJobException">The job already runs there, or the launch command failed.</exception>
+    Task<TrainingLaunchResult> StartAsync(SshTarget target, TrainingJobSpec spec, bool resume, CancellationToken cancellationToken);
+
+    /// <summary>Asks the job to checkpoint and stop after its current mini-batch (creates the stop file).</summary>
+    Task RequestStopAsync(SshTarget target, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Kills the job's process on the cloud if it runs (SIGKILL, no checkpoint). True when something was killed.</summary>
+    Task<bool> KillAsync(SshTarget target, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>New progress lines after byte <paramref name="offset"/> plus the job's status, in one round trip.</summary>
+    Task<TrainingPoll> PollAsync(SshTarget target, string jobId, long offset, CancellationToken cancellationToken);
+
+    /// <summary>Checks a checkpoint on the cloud against its manifest (sizes and SHA-256 of every file).</summary>
+    Task<CheckpointVerification> VerifyCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>Copies one checkpoint directory from one cloud to another (not through the controller's disk).</summary>
+    Task<CheckpointTransfer> CopyCheckpointAsync(SshTarget source, SshTarget destination, string jobId, string checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>Points the cloud's <c>latest</c> file at <paramref name="checkpoint"/> so a resume there uses it.</summary>
+    Task SetLatestCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken);
+}
+
+/// <summary>What to run: the reference trainer's hyper-parameters plus the protocol's test/demo aids.</summary>
+public sealed record TrainingJobSpec
+{
+    /// <summary>Letters, digits, '-' and '_' only: it becomes a remote directory name.</summary>
+    public required string JobId { get; init; }
+
+    public int Seed { get; init; } = 1234;
+    public int Epochs { get; init; } = 6;
+    public int StepDelayMs { get; init; }
+    public long CheckpointPadBytes { get; init; }
+
+    /// <summary>The trainer's command-line arguments, for the job list and the database.</summary>
+    public string TrainerArguments => FormattableString.Invariant($"--seed {Seed} --epochs {Epochs}");
+
+    public static bool IsValidJobId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
+
+public sealed record DeployResult(bool Uploaded, string Directory, TimeSpan Elapsed);
+
+/// <summary>The launch happened; <see cref="ProgressOffset"/> is where this incarnation's progress lines begin.</summary>
+public sealed record TrainingLaunchResult(long ProgressOffset, DateTimeOffset LaunchedAt);
+
+public enum RemoteJobState
+{
+    NotStarted,
+    Running,
+    Stopped,
+    Done,
+
+    /// <summary>The process is gone without a stopped/done marker: it crashed or was killed.</summary>
+    Exited,
+}
+
+/// <summary>The remote job's state as the helper's <c>status</c> command reports it.</summary>
+public sealed record RemoteJobStatus(
+    RemoteJobState State,
+    int? Pid,
+    bool? Alive,
+    bool StopRequested,
+    long? LastStep,
+    string? StoppedCheckpoint,
+    long? StoppedStep,
+    long StoppedCheckpointBytes,
+    string? FinalWeightsSha256,
+    long? DoneStep,
+    string? LatestCheckpoint,
+    bool LauncherAlive,
+    long? TotalSteps = null);
+
+/// <summary>One progress.jsonl line (step or event).</summary>
+public sealed record TrainingProgressPoint(
+    string Event,
+    long Step,
+    int? Epoch,
+    double? Loss,
+    long? Samples,
+    DateTimeOffset Timestamp,
+    string? Checkpoint)
+{
+    public bool IsStep => Event == "step";
+}
+
+public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<TrainingProgressPoint> Lines, long NextOffset);
+
+public sealed record CheckpointVerification(bool Ok, long? Step, long Bytes, IReadOnlyList<string> Problems);
+
+public sealed record CheckpointTransfer(long Bytes, TimeSpan Elapsed)
+{
+    public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? Bytes / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>The remote job or helper failed (as opposed to the host being unreachable, a <see cref="RemoteShellException"/>).</summary>
+public sealed class TrainingJobException(string message, int? exitCode = null, Exception? inner = null) : Exception(message, inner)
+{
+    public int? ExitCode { get; } = exitCode;
+}

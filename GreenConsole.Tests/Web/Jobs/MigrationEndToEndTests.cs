@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using GreenConsole.Core.Carbon;
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Migration;
+using GreenConsole.Core.Remote;
+using GreenConsole.Tests.Lab;
+using GreenConsole.Tests.Support;
+using GreenConsole.Web.Data;
+using GreenConsole.Web.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace GreenConsole.Tests.Web.Jobs;
+
+/// <summary>Fixed inputs of the end-to-end migration tests; intensities are always read from the shipped trace, never hard-coded.</summary>
+internal static class MigrationLabData
+{
+    /// <summary>The 2023 instant the trace replays when a test host starts (Carbon:Trace:FixedStart).</summary>
+    public static readonly DateTimeOffset TraceStart = new(2023, 3, 15, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly ConcurrentDictionary<(int Seed, int Epochs), Task<string>> References = new();
+
+    /// <summary>Final weights hash of an uninterrupted run with the same seed and epochs (run once per configuration on a lab cloud).</summary>
+    public static Task<string> ReferenceHashAsync(ITrainingAgent agent, SshTarget cloud, int seed, int epochs) =>
+        References.GetOrAdd((seed, epochs), async key =>
+        {
+            var spec = new TrainingJobSpec { JobId = "ref-" + Guid.NewGuid().ToString("N")[..8], Seed = key.Seed, Epochs = key.Epochs };
+            await agent.StartAsync(cloud, spec, resume: false, CancellationToken.None);
+            var until = DateTime.UtcNow.AddSeconds(120);
+            while (DateTime.UtcNow < until)
+            {
+                var poll = await agent.PollAsync(cloud, spec.JobId, long.MaxValue, CancellationToken.None);
+                if (poll.Status.State == RemoteJobState.Done)
+                {
+                    return poll.Status.FinalWeightsSha256!;
+                }
+
+                Assert.NotEqual(RemoteJobState.Exited, poll.Status.State);
+                await Task.Delay(200);
+            }
+
+            throw new TimeoutException("Reference run did not finish within 120 s.");
+        });
+}
+
+/// <summary>
+/// The migration controller end to end: real sshd lab clouds, the real PyTorch reference trainer, the real trace replay
+/// as carbon source, a temp SQLite database. Run with <c>dotnet test --filter FullyQualifiedName~Migration</c>.
+/// </summary>
+[Collection(SshLabCollection.Name)]
+public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
+{
+    private const CarbonSignal Signal = CarbonSignal.LifeCycle;
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-migration-test-");
+    private readonly MigrationTestClock _clock = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        _folder.Delete(recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private Task<MigrationTestHost> HostAsync(Action<MigrationHooks>? hooks = null, bool autoMigrate = true, int maxTransferAttempts = 3) =>
+        MigrationTestHost.StartAsync(lab, _folder.FullName, _clock, new Dictionary<string, string?>
+        {
+            ["Migration:AutoMigrate"] = autoMigrate ? "true" : "false",
+            ["Migration:RestartSeconds"] = "1",
+            ["Migration:Timeouts:MaxTransferAttempts"] = maxTransferAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, hooks);
+
+    private async Task<double> IntensityAsync(MigrationTestHost host, string zone) =>
+        (await host.Carbon.GetCurrentAsync(zone, Signal, CancellationToken.None))!.GramsPerKwh;
+
+    /// <summary>The first hour k (from the trace start) at which <paramref name="zone"/>'s intensity rises into hour k+1, read from the data.</summary>
+    private async Task<(TimeSpan Hour, double Before, double After)> FindRiseAsync(MigrationTestHost host, string zone)
+    {
+        for (var k = 0; k < 24 * 14; k++)
+        {
+            _clock.Offset = TimeSpan.FromHours(k);
+            var before = await IntensityAsync(host, zone);
+            _clock.Offset = TimeSpan.FromHours(k + 1);
+            var after = await IntensityAsync(host, zone);
+            if (after > before + 2)
+            {
+                _clock.Offset = TimeSpan.FromHours(k);
+                return (TimeSpan.FromHours(k), before, after);
+            }
+        }
+
+        throw new InvalidOperationException($"Zone {zone} never rises within two weeks of {MigrationLabData.TraceStart:O}.");
+    }
+
+    /// <summary>Thresholds: source crosses between hour k and k+1; only <paramref name="target"/> qualifies; the rest never do.</summary>
+    private async Task ArrangeThresholdsAsync(MigrationTestHost host, string source, string target)
+    {
+        var (hour, before, after) = await FindRiseAsync(host, source);
+        _clock.Offset = hour + TimeSpan.FromHours(1);
+        var targetAfter = await IntensityAsync(host, target);
+        var sourceAfter = await IntensityAsync(host, source);
+        Assert.True(sourceAfter > targetAfter + 20, $"the trace must make {target} cleaner than {source} at that hour ({targetAfter} vs {sourceAfter})");
+        _clock.Offset = hour;
+        foreach (var c in await host.Clouds.ListAsync(CancellationToken.None))
+        {
+            var threshold = c.Zone == source ? (before + after) / 2 : c.Zone == target ? targetAfter + 100 : 0;
+            await host.SetThresholdAsync(c.Id, threshold);
+        }
+    }
+
+    private static Task<JobEntity> WaitForJobAsync(MigrationTestHost host, string id, Func<JobEntity, bool> condition, string what) =>
+        MigrationTestHost.WaitForAsync(async () =>
+        {
+            var job = await host.JobAsync(id);
+            return condition(job) ? job : null;
+        }, Long, what);
+
+    private static async Task<List<MigrationEntity>> MigrationsAsync(MigrationTestHost host, string jobId) =>
+        [.. await host.Jobs.MigrationsAsync(jobId, CancellationToken.None)];
+
+    private static async Task<List<JobEventEntity>> EventsAsync(MigrationTestHost host, string jobId) =>
+        [.. await host.Jobs.EventsAsync(jobId, CancellationToken.None)];
+
+    [Fact]
+    public async Task Threshold_crossing_migrates_and_resumes_at_the_next_step_with_identical_weights()
+    {
+        await using var host = await HostAsync();
+        var source = await host.CloudAsync("KR");
+        var target = await host.CloudAsync("CA-ON");
+        await ArrangeThresholdsAsync(host, "KR", "CA-ON");
+        var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 11, epochs: 2);
+
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "threshold", Epochs: 2, Seed: 11, StepDelayMs: 80), CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress on the source");
+        await MigrationTestHost.WaitForAsync(async () =>
+            (await EventsAsync(host, job.Id)).FirstOrDefault(e => e.Kind == "Decision" && e.Message.Contains("at or below its threshold", StringComparison.Ordinal)),
+            Long, "a Stay decision below threshold");
+        Assert.Empty(await MigrationsAsync(host, job.Id));
+
+        _clock.Offset += TimeSpan.FromHours(1);
+        var moved = await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == target.Id && j.Status == JobStatus.Running, "the move to CA-ON");
+        var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish");
+
+        var m = Assert.Single(await MigrationsAsync(host, job.Id));
+        Assert.Equal(nameof(MigrationStep.RunningOnTarget), m.Step);
+        Assert.Equal("Policy", m.Trigger);
+        Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
+        Assert.True(m.TransferBytes > 10_000 && m.TransferSeconds > 0 && m.DowntimeSeconds > 0);
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(await reference, finished.FinalWeightsSha256);
+        Assert.Equal(finished.TotalSteps, finished.LastStep);
+        var events = await EventsAsync(host, job.Id);
+        Assert.Contains(events, e => e.Kind == "Decision" && e.Message.StartsWith("Migrate", StringComparison.Ordinal) && e.DataJson!.Contains("\"Candidates\"", StringComparison.Ordinal));
+        Assert.Equal(
+            ["Requested", "Draining", "Checkpointed", "Transferring", "Verifying", "Starting", "RunningOnTarget"],
+            events.Where(e => e.Kind == "Transition" && e.MigrationId == m.Id).Select(e => e.ToStep!));
+
+        var report = await host.Jobs.CarbonReportAsync(job.Id, CancellationToken.None);
+        Assert.Single(report.Report.Migrations);
+        Assert.True(report.Report.CounterfactualGrams > report.Report.ActualRunGrams, "running on the cleaner grid must cost less than staying");
+        _ = moved;
+    }
+
+    [Fact]
+    public async Task Two_migrations_in_one_run_keep_the_weights_identical()
+    {
+        await using var host = await HostAsync();
+        var kr = await host.CloudAsync("KR");
+        var ca = await host.CloudAsync("CA-ON");
+        var de = await host.CloudAsync("DE");
+        await ArrangeThresholdsAsync(host, "KR", "CA-ON");
+        var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 5, epochs: 3);
+
+        var job = await host.Jobs.StartAsync(new JobStartRequest(kr.Id, "twice", Epochs: 3, Seed: 5, StepDelayMs: 80), CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.LastStep >= 2, "first progress");
+        _clock.Offset += TimeSpan.FromHours(1);
+        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == ca.Id && j.Status == JobStatus.Running, "the first move to CA-ON");
+
+        // Second crossing: CA-ON's threshold drops below its current reading and DE becomes the only clean candidate.
+        var caNow = await IntensityAsync(host, "CA-ON");
+        var deNow = await IntensityAsync(host, "DE");
+        Assert.True(caNow > 1, "CA-ON must have a positive reading");
+        await host.SetThresholdAsync(kr.Id, 0);
+        await host.SetThresholdAsync(de.Id, deNow + caNow + 1000);
+        await host.SetThresholdAsync(ca.Id, caNow / 2);
+        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == de.Id && j.Status == JobStatus.Running, "the second move to DE");
+        var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish");
+
+        var ms = await MigrationsAsync(host, job.Id);
+        Assert.Equal(2, ms.Count);
+        Assert.All(ms, m => Assert.Equal(nameof(MigrationStep.RunningOnTarget), m.Step));
+        Assert.All(ms, m => Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume));
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(await reference, finished.FinalWeightsSha256);
+    }
+
+    [Fact]
+    public async Task Unreachable_target_rolls_back_and_the_job_runs_again_on_the_source()
+    {
+        await using var host = await HostAsync(autoMigrate: false);
+        var source = await host.CloudAsync("GB");
+        int deadId;
+        await using (var db = host.NewContext())
+        {
+            var template = await db.Clouds.AsNoTracking().SingleAsync(c => c.Id == source.Id);
+            var port = SshLabFixture.UnusedPort();
+            var dead = new CloudEntity
+            {
+                NaturalKey = $"127.0.0.1:{port}:{template.Username}", Host = "127.0.0.1", Port = port, Username = template.Username, KeyPath = template.KeyPath,
+                CountryCode = "DE", CountryName = "Germany", Zone = "DE", Threshold = 1000, Pue = 1.1, Label = "dead port",
+            };
+            db.Clouds.Add(dead);
+            await db.SaveChangesAsync();
+            deadId = dead.Id;
+        }
+
+        var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("US").Target, seed: 21, epochs: 2);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "dead-target", Epochs: 2, Seed: 21, StepDelayMs: 60), CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
+        await host.Jobs.MigrateAsync(job.Id, deadId, CancellationToken.None);
+
+        var m = await MigrationTestHost.WaitForAsync(async () =>
+            (await MigrationsAsync(host, job.Id)).FirstOrDefault(x => x.CompletedAt is not null), Long, "the migration to end");
+        Assert.Equal(nameof(MigrationStep.RunningOnSource), m.Step);
+        Assert.Equal(nameof(MigrationFailure.TargetUnreachable), m.LastFailure);
+        Assert.Contains("TargetUnreachable", m.RollbackReason, StringComparison.Ordinal);
+        Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
+        var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish on the source");
+        Assert.Equal(source.Id, finished.CurrentCloudId);
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(await reference, finished.FinalWeightsSha256);
+    }
+
+    [Fact]
+    public async Task Checkpoint_corrupted_in_transit_is_refused_by_checksum_and_rolled_back()
+    {
+        var flipped = 0;
+        MigrationTestHost? self = null;
+        await using var host = self = await HostAsync(hooks: h => h.BeforeStep = async (state, ct) =>
+        {
+            if (state.Step == MigrationStep.Verifying)
+            {
+                var m = (await self!.Jobs.MigrationsAsync(state.JobId, ct)).Single(x => x.Id == state.MigrationId);
+                var target = (await self.Clouds.GetTargetAsync(m.TargetCloudId, ct))!;
+                var r = await self.Shell.RunAsync(target,
+                    $"f=\"$HOME/.greenconsole/jobs/{state.JobId}/ckpt/{m.CheckpointName}/state.pt\"; printf 'Z' | dd of=\"$f\" bs=1 seek=200 conv=notrunc 2>/dev/null",
+                    TimeSpan.FromSeconds(30), ct);
+                Assert.Equal(0, r.ExitCode);
+                Interlocked.Increment(ref flipped);
+            }
+        }, autoMigrate: false, maxTransferAttempts: 1);
+        var source = await host.CloudAsync("US-CAL-CISO");
+        var target = await host.CloudAsync("DE");
+
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "corrupt", Epochs: 2, Seed: 8, StepDelayMs: 60), CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
+        await host.Jobs.MigrateAsync(job.Id, target.Id, CancellationToken.None);
+
+        var m = await MigrationTestHost.WaitForAsync(async () =>
+            (await MigrationsAsync(host, job.Id)).FirstOrDefault(x => x.CompletedAt is not null), Long, "the migration to end");
+        Assert.Equal(1, flipped);
+        Assert.Equal(nameof(MigrationStep.RunningOnSource), m.Step);
+        Assert.Equal(nameof(MigrationFailure.ChecksumMismatch), m.LastFailure);
+        Assert.Contains("sha256 mismatch", m.Error, StringComparison.Ordinal);
+        var events = await EventsAsync(host, job.Id);
+        Assert.Contains(events, e => e.FromStep == "Verifying" && e.ToStep == "RollingBack");
+        var running = await WaitForJobAsync(host, job.Id, j => j.Status != JobStatus.Migrating, "the job to run again");
+        Assert.Equal(source.Id, running.CurrentCloudId);
+        Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
+        await host.Jobs.CancelAsync(job.Id, CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Cancelled or JobStatus.Finished, "the cancel");
+    }
+
+    [Fact]
+    public async Task Controller_killed_during_transfer_is_recovered_by_a_new_one()
+    {
+        var reached = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await HostAsync(hooks: h => h.BeforeStep = async (state, ct) =>
+        {
+            if (state.Step == MigrationStep.Transferring)
+            {
+                reached.TrySetResult(state.MigrationId);
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            }
+        }, autoMigrate: false);
+        var source = await first.CloudAsync("DE");
+        var target = await first.CloudAsync("GB");
+        var reference = MigrationLabData.ReferenceHashAsync(first.Agent, lab.Cloud("KR").Target, seed: 13, epochs: 2);
+        var job = await first.Jobs.StartAsync(new JobStartRequest(source.Id, "crash", Epochs: 2, Seed: 13, StepDelayMs: 60), CancellationToken.None);
+        await WaitForJobAsync(first, job.Id, j => j.LastStep >= 3, "first progress");
+        await first.Jobs.MigrateAsync(job.Id, target.Id, CancellationToken.None);
+        var migrationId = await reached.Task.WaitAsync(Long);
+        await first.DisposeAsync();
+
+        await using (var db = DataContext())
+        {
+            Assert.Equal(nameof(MigrationStep.Transferring), (await db.Migrations.SingleAsync(m => m.Id == migrationId)).Step);
+        }
+
+        await using var second = await MigrationTestHost.StartAsync(lab, _folder.FullName, _clock, new Dictionary<string, string?> { ["Migration:AutoMigrate"] = "false" }, importLab: false);
+        var finished = await WaitForJobAsync(second, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the recovered job to finish");
+        var m = Assert.Single(await MigrationsAsync(second, job.Id));
+        Assert.Equal(nameof(MigrationStep.RunningOnTarget), m.Step);
+        Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
+        Assert.Equal(target.Id, finished.CurrentCloudId);
+        Assert.Equal(await reference, finished.FinalWeightsSha256);
+        Assert.Contains(await EventsAsync(second, job.Id), e => e.Message.StartsWith("Recovery:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_candidate_means_nothing_moves_and_the_decision_log_says_why()
+    {
+        await using var host = await HostAsync();
+        var source = await host.CloudAsync("KR");
+        var here = await IntensityAsync(host, "KR");
+        foreach (var c in await host.Clouds.ListAsync(CancellationToken.None))
+        {
+            await host.SetThresholdAsync(c.Id, c.Id == source.Id ? here / 2 : 0);
+        }
+
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "stuck", Epochs: 2, Seed: 3, StepDelayMs: 60), CancellationToken.None);
+        var decision = await MigrationTestHost.WaitForAsync(async () =>
+            (await EventsAsync(host, job.Id)).FirstOrDefault(e => e.Kind == "Decision"), Long, "a decision");
+        Assert.Contains("no cloud qualifies", decision.Message, StringComparison.Ordinal);
+        Assert.Contains("not below", decision.Message, StringComparison.Ordinal);
+        Assert.Contains("\"NoCandidate\"", decision.DataJson, StringComparison.Ordinal);
+        var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish");
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(source.Id, finished.CurrentCloudId);
+        Assert.Empty(await MigrationsAsync(host, job.Id));
+    }
+
+    private GreenConsoleDbContext DataContext() => new(GreenConsole.Tests.Web.Data.DataTestDatabase.OptionsFor(
+        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder.FullName, "db", "greenconsole.db"), Pooling = false }.ToString()));
+}

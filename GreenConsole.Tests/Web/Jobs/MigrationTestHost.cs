@@ -1,0 +1,140 @@
+using GreenConsole.Core.Carbon;
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Remote;
+using GreenConsole.Tests.Lab;
+using GreenConsole.Tests.Support;
+using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Data;
+using GreenConsole.Web.Extensions;
+using GreenConsole.Web.Health;
+using GreenConsole.Web.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GreenConsole.Tests.Web.Jobs;
+
+/// <summary>The real controller built through DI over a temp SQLite file and the lab's clouds; dispose it to "kill" the controller.</summary>
+internal sealed class MigrationTestHost : IAsyncDisposable
+{
+    private MigrationTestHost(ServiceProvider services, MigrationController controller)
+    {
+        Services = services;
+        Controller = controller;
+    }
+
+    public ServiceProvider Services { get; }
+
+    public MigrationController Controller { get; }
+
+    public JobService Jobs => Services.GetRequiredService<JobService>();
+
+    public MigrationHooks Hooks => Services.GetRequiredService<MigrationHooks>();
+
+    public IRemoteShell Shell => Services.GetRequiredService<IRemoteShell>();
+
+    public ITrainingAgent Agent => Services.GetRequiredService<ITrainingAgent>();
+
+    public ICarbonIntensityProvider Carbon => Services.GetRequiredService<ICarbonIntensityProvider>();
+
+    public CloudRepository Clouds => Services.GetRequiredService<CloudRepository>();
+
+    public static async Task<MigrationTestHost> StartAsync(
+        SshLabFixture lab, string folder, MigrationTestClock clock, IDictionary<string, string?>? settings = null, Action<MigrationHooks>? hooks = null, bool importLab = true)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Database:Path"] = Path.Combine(folder, "db", "greenconsole.db"),
+            ["Ssh:DataDirectory"] = Path.Combine(folder, "ssh"),
+            ["Ssh:ConnectTimeoutSeconds"] = "2",
+            ["Carbon:Trace:FilePath"] = Path.Combine(lab.RepoRoot, "data", "carbon", "electricitymaps_hourly_2023_16zones.csv.gz"),
+            ["Carbon:Trace:Mode"] = "FixedStart",
+            ["Carbon:Trace:FixedStart"] = MigrationLabData.TraceStart.ToString("O"),
+            ["Carbon:Trace:SpeedUp"] = "1",
+            ["Migration:TickSeconds"] = "0.3",
+            ["Migration:WaitPollMilliseconds"] = "150",
+            ["Migration:RetryDelaySeconds"] = "0.5",
+            ["Migration:DecisionLogMinutes"] = "0",
+            ["Migration:Policy:MinimumDwell"] = "00:00:00",
+            ["Migration:Policy:MinimumNetSavingGrams"] = "0",
+            ["Migration:Timeouts:Draining"] = "00:01:00",
+            ["Migration:Timeouts:Transferring"] = "00:01:00",
+            ["Migration:Timeouts:Starting"] = "00:01:00",
+            ["Migration:Timeouts:RollingBack"] = "00:01:00",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            values[k] = v;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Information));
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddGreenConsolePersistence(configuration);
+        services.AddGreenConsoleCloudRegistry();
+        services.AddGreenConsoleJobServices(configuration);
+        services.AddSingleton<CloudHealthStore>();
+        services.AddSingleton<MigrationController>();
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        await provider.MigrateGreenConsoleDatabaseAsync(CancellationToken.None);
+        if (importLab)
+        {
+            await using var csv = File.OpenRead(lab.CsvPath);
+            await provider.GetRequiredService<CloudImportService>().ImportAsync(csv, CloudImportMode.AllOrNothing, dryRun: false, CancellationToken.None);
+        }
+
+        hooks?.Invoke(provider.GetRequiredService<MigrationHooks>());
+        var controller = provider.GetRequiredService<MigrationController>();
+        await controller.StartAsync(CancellationToken.None);
+        return new MigrationTestHost(provider, controller);
+    }
+
+    public async Task<CloudSummary> CloudAsync(string zone) =>
+        (await Clouds.ListAsync(CancellationToken.None)).Single(c => c.Zone == zone);
+
+    public async Task SetThresholdAsync(int cloudId, double threshold)
+    {
+        await using var db = NewContext();
+        var cloud = await db.Clouds.SingleAsync(c => c.Id == cloudId);
+        cloud.Threshold = threshold;
+        await db.SaveChangesAsync();
+    }
+
+    public GreenConsoleDbContext NewContext() => Services.GetRequiredService<IDbContextFactory<GreenConsoleDbContext>>().CreateDbContext();
+
+    public async Task<JobEntity> JobAsync(string id)
+    {
+        await using var db = NewContext();
+        return await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails with <paramref name="what"/>).</summary>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan deadline, string what)
+        where T : class
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"Timed out after {deadline.TotalSeconds} s waiting for: {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Controller.StopAsync(CancellationToken.None);
+        await Services.DisposeAsync();
+    }
+}

@@ -1,0 +1,40 @@
+using GreenConsole.Agents;
+using GreenConsole.Web.Health;
+using GreenConsole.Web.Jobs;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Web.Extensions;
+
+public static class JobsExtensions
+{
+    /// <summary>
+    /// Training jobs and migrations: <see cref="JobService"/>, <see cref="JobStore"/>, the hosted
+    /// <see cref="MigrationController"/>, the training agent and (if not yet registered) the carbon chain. Section "Migration".
+    /// </summary>
+    public static WebApplicationBuilder AddGreenConsoleJobs(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddGreenConsoleJobServices(builder.Configuration);
+        builder.Services.TryAddSingleton<CloudHealthStore>();
+        builder.Services.TryAddSingleton<MigrationController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
+        return builder;
+    }
+
+    /// <summary>Everything but the hosted controller (the CLI uses this: its migrate requests are driven by the web app's controller).</summary>
+    public static IServiceCollection AddGreenConsoleJobServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>());
+        services.AddGreenConsoleSsh(configuration);
+        services.AddGreenConsoleTrainingAgent(configuration);
+        services.AddGreenConsoleCarbon(configuration);
+        services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<JobControllerSignal>();
+        services.TryAddSingleton<MigrationHooks>();
+        services.TryAddSingleton<JobService>();
+        return services;
+    }
+}

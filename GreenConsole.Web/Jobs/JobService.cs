@@ -1,0 +1,264 @@
+using System.Globalization;
+using GreenConsole.Agents.Carbon;
+using GreenConsole.Core.Carbon;
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Migration;
+using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Web.Jobs;
+
+/// <summary>What to start: where, and the reference trainer's settings.</summary>
+public sealed record JobStartRequest(int CloudId, string? Name = null, int Epochs = 6, int Seed = 1234, int StepDelayMs = 0, long CheckpointPadBytes = 0);
+
+/// <summary>A job's carbon: as run vs. had it stayed on its first cloud, with each move's overhead. Power is Estimated from <see cref="JobsOptions.DefaultPowerWatts"/>.</summary>
+public sealed record JobCarbonSummary(string JobId, double PowerWatts, string PowerProvenance, JobCarbonReport Report);
+
+/// <summary>
+/// Manual job operations for the UI and the CLI: start, list, migrate now, pause, resume, cancel, carbon report.
+/// Migrations are persisted as requests; the controller (in the web app) drives them.
+/// </summary>
+public sealed class JobService(
+    IDbContextFactory<GreenConsoleDbContext> db,
+    CloudRepository clouds,
+    ITrainingAgent agent,
+    ICarbonIntensityProvider carbon,
+    IOptions<CarbonOptions> carbonOptions,
+    IOptions<JobsOptions> options,
+    JobStore store,
+    JobControllerSignal signal,
+    TimeProvider time,
+    ILogger<JobService> logger)
+{
+    public async Task<JobSnapshot> StartAsync(JobStartRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Epochs < 1)
+        {
+            throw new ArgumentException($"Epochs must be >= 1 (was {request.Epochs}).", nameof(request));
+        }
+
+        if (request.StepDelayMs < 0 || request.CheckpointPadBytes < 0)
+        {
+            throw new ArgumentException("StepDelayMs and CheckpointPadBytes must not be negative.", nameof(request));
+        }
+
+        var target = await clouds.GetTargetAsync(request.CloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No cloud {request.CloudId} is registered.");
+        var now = time.GetUtcNow();
+        var id = "job-" + Guid.NewGuid().ToString("N")[..10];
+        var job = new JobEntity
+        {
+            Id = id,
+            Name = string.IsNullOrWhiteSpace(request.Name) ? id : request.Name.Trim(),
+            Seed = request.Seed,
+            Epochs = request.Epochs,
+            StepDelayMs = request.StepDelayMs,
+            CheckpointPadBytes = request.CheckpointPadBytes,
+            TrainerArguments = "",
+            FirstCloudId = request.CloudId,
+            CurrentCloudId = request.CloudId,
+            Status = JobStatus.Running,
+            CreatedAt = now,
+            ArrivedOnCurrentAt = now,
+        };
+        var spec = MigrationDriver.Spec(job);
+        job.TrainerArguments = spec.TrainerArguments;
+        var launch = await agent.StartAsync(target, spec, resume: false, ct).ConfigureAwait(false);
+        job.StartedAt = launch.LaunchedAt;
+        job.ProgressOffset = launch.ProgressOffset;
+        await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            context.Jobs.Add(job);
+            context.JobEvents.Add(new JobEventEntity { JobId = id, Kind = "Job", At = now, Message = $"Started on cloud {request.CloudId}: {spec.TrainerArguments}" });
+            await context.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+
+        logger.LogInformation("Job {Job} started on cloud {Cloud}", id, request.CloudId);
+        var snapshot = JobSnapshot.From(job);
+        store.Upsert(snapshot);
+        signal.Wake();
+        return snapshot;
+    }
+
+    public async Task<IReadOnlyList<JobSnapshot>> ListAsync(CancellationToken ct)
+    {
+        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var jobs = await context.Jobs.AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
+        var terminal = new[] { nameof(MigrationStep.RunningOnTarget), nameof(MigrationStep.RunningOnSource), nameof(MigrationStep.Failed) };
+        var active = await context.Migrations.AsNoTracking().Where(m => !terminal.Contains(m.Step))
+            .Select(m => new { m.JobId, m.Step }).ToListAsync(ct).ConfigureAwait(false);
+        return jobs.OrderByDescending(j => j.CreatedAt)
+            .Select(j => JobSnapshot.From(j, active.FirstOrDefault(a => a.JobId == j.Id)?.Step)).ToList();
+    }
+
+    public async Task<IReadOnlyList<MigrationEntity>> MigrationsAsync(string jobId, CancellationToken ct)
+    {
+        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        return (await context.Migrations.AsNoTracking().Where(m => m.JobId == jobId).ToListAsync(ct).ConfigureAwait(false))
+            .OrderBy(m => m.RequestedAt).ToList();
+    }
+
+    public async Task<IReadOnlyList<JobEventEntity>> EventsAsync(string jobId, CancellationToken ct)
+    {
+        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        return await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId).OrderBy(e => e.Id).ToListAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Requests a migration to <paramref name="targetCloudId"/> now; the controller drives it (at once in the web app).</summary>
+    public async Task<Guid> MigrateAsync(string jobId, int targetCloudId, CancellationToken ct)
+    {
+        var id = await MigrationController.PersistMigrationRequestAsync(db, time, jobId, targetCloudId, "Manual", ct).ConfigureAwait(false);
+        signal.Wake();
+        return id;
+    }
+
+    /// <summary>Checkpoints and stops the job where it is; the controller marks it Paused once it stopped.</summary>
+    public Task PauseAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobStatus.Pausing, ct);
+
+    public Task CancelAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobStatus.Cancelling, ct);
+
+    private async Task StopAsync(string jobId, JobStatus next, CancellationToken ct)
+    {
+        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        if (next == JobStatus.Cancelling && job.Status == JobStatus.Paused)
+        {
+            await SetStatusAsync(job, JobStatus.Cancelled, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (job.Status is not (JobStatus.Running or JobStatus.Pausing))
+        {
+            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; it can be {(next == JobStatus.Pausing ? "paused" : "cancelled")} only while running.");
+        }
+
+        var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
+        await agent.RequestStopAsync(target, jobId, ct).ConfigureAwait(false);
+        await SetStatusAsync(job, next, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Resumes a paused job on its current cloud from its latest checkpoint.</summary>
+    public async Task ResumeAsync(string jobId, CancellationToken ct)
+    {
+        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        if (job.Status != JobStatus.Paused)
+        {
+            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a paused job can resume.");
+        }
+
+        var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
+        var launch = await agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
+        job.ProgressOffset = launch.ProgressOffset;
+        job.LastProgressAt = null;
+        await SetStatusAsync(job, JobStatus.Running, ct).ConfigureAwait(false);
+    }
+
+    private async Task<JobEntity> LoadAsync(string jobId, CancellationToken ct)
+    {
+        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        return await context.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No job '{jobId}'.");
+    }
+
+    private async Task SetStatusAsync(JobEntity job, JobStatus status, CancellationToken ct)
+    {
+        var previous = job.Status;
+        job.Status = status;
+        if (status == JobStatus.Cancelled)
+        {
+            job.FinishedAt ??= time.GetUtcNow();
+        }
+
+        await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            context.Jobs.Update(job);
+            context.JobEvents.Add(new JobEventEntity { JobId = job.Id, Kind = "Job", At = time.GetUtcNow(), Message = $"Job {job.Id}: {previous} -> {status} (manual)" });
+            await context.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+
+        store.Upsert(JobSnapshot.From(job));
+        signal.Wake();
+    }
+
+    /// <summary>
+    /// Energy and CO2 as run vs. "had it stayed on its first cloud", with each migration's downtime overhead (Core
+    /// <see cref="MigrationAccounting"/>). Run segments are split at each migration's stop request and resume.
+    /// </summary>
+    public async Task<JobCarbonSummary> CarbonReportAsync(string jobId, CancellationToken ct)
+    {
+        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        var migrations = (await MigrationsAsync(jobId, ct).ConfigureAwait(false)).Where(m => m.CompletedAt is not null).ToList();
+        var summaries = (await clouds.ListAsync(ct).ConfigureAwait(false)).ToDictionary(c => c.Id);
+        var o = options.Value;
+        var powerKw = o.DefaultPowerWatts / 1000.0;
+        var idleKw = powerKw * o.Policy.IdlePowerFraction;
+        var start = job.StartedAt ?? job.CreatedAt;
+        var end = job.FinishedAt ?? time.GetUtcNow();
+        var signalKind = carbonOptions.Value.Signal;
+        var history = new Dictionary<int, IReadOnlyList<IntensityPoint>>();
+
+        async Task<IReadOnlyList<IntensityPoint>> HistoryAsync(int cloudId)
+        {
+            if (!history.TryGetValue(cloudId, out var points))
+            {
+                var zone = summaries.TryGetValue(cloudId, out var s) ? s.Zone : null;
+                var readings = zone is null ? [] : await carbon.GetHistoryAsync(zone, start - TimeSpan.FromHours(1), end + TimeSpan.FromSeconds(1), signalKind, ct).ConfigureAwait(false);
+                points = readings.Select(r => new IntensityPoint(r.At, r.GramsPerKwh)).OrderBy(p => p.HourStart).ToList();
+                if (points.Count == 0 && zone is not null && await carbon.GetCurrentAsync(zone, signalKind, ct).ConfigureAwait(false) is { } now)
+                {
+                    points = [new IntensityPoint(now.At, now.GramsPerKwh)];
+                }
+
+                history[cloudId] = points;
+            }
+
+            return points;
+        }
+
+        double Pue(int cloudId) => summaries.TryGetValue(cloudId, out var s) ? s.Pue : 1.0;
+
+        var segments = new List<RunSegment>();
+        var overheads = new List<MigrationOverhead>();
+        var cloud = job.FirstCloudId;
+        var from = start;
+        foreach (var m in migrations)
+        {
+            var stop = m.StopRequestedAt ?? m.RequestedAt;
+            var resumed = m.CompletedAt!.Value;
+            await AddSegmentAsync(cloud, from, stop).ConfigureAwait(false);
+            var src = await HistoryAsync(m.SourceCloudId).ConfigureAwait(false);
+            var dst = await HistoryAsync(m.TargetCloudId).ConfigureAwait(false);
+            overheads.Add(MigrationOverhead.Compute(
+                MigrationController.Id(m.SourceCloudId), MigrationController.Id(m.TargetCloudId), stop, resumed - stop,
+                idleKw, Pue(m.SourceCloudId), src.Count == 0 ? 0 : MigrationAccounting.IntensityAt(src, stop),
+                idleKw, Pue(m.TargetCloudId), dst.Count == 0 ? 0 : MigrationAccounting.IntensityAt(dst, stop)));
+            cloud = m.Step == nameof(MigrationStep.RunningOnTarget) ? m.TargetCloudId : m.SourceCloudId;
+            from = resumed;
+        }
+
+        await AddSegmentAsync(cloud, from, end).ConfigureAwait(false);
+        var report = MigrationAccounting.Compute(
+            MigrationController.Id(job.FirstCloudId), Pue(job.FirstCloudId), await HistoryAsync(job.FirstCloudId).ConfigureAwait(false), segments, overheads);
+        return new JobCarbonSummary(jobId, o.DefaultPowerWatts, "Estimated (Migration:DefaultPowerWatts; no hardware sample)", report);
+
+        async Task AddSegmentAsync(int cloudId, DateTimeOffset a, DateTimeOffset b)
+        {
+            if (b <= a)
+            {
+                return;
+            }
+
+            var kwh = powerKw * (b - a).TotalHours;
+            var points = await HistoryAsync(cloudId).ConfigureAwait(false);
+            var grams = points.Count == 0 ? 0 : Pue(cloudId) * MigrationAccounting.PriceKwh(points, a, b, kwh);
+            segments.Add(new RunSegment(MigrationController.Id(cloudId), a, b, kwh, grams));
+        }
+    }
+
+    internal static string Format(JobSnapshot j) => string.Create(CultureInfo.InvariantCulture,
+        $"{j.Id}  {j.Status,-10} cloud {j.CurrentCloudId} (first {j.FirstCloudId})  step {j.LastStep?.ToString(CultureInfo.InvariantCulture) ?? "-"}/{j.TotalSteps?.ToString(CultureInfo.InvariantCulture) ?? "?"}  loss {j.LastLoss?.ToString("0.####", CultureInfo.InvariantCulture) ?? "-"}  {j.Name}{(j.ActiveMigrationStep is null ? "" : "  migrating: " + j.ActiveMigrationStep)}");
+}

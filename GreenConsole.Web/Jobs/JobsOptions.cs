@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+using GreenConsole.Core.Migration;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Web.Jobs;
+
+/// <summary>Section "Migration": the controller's tick, defaults for missing data, policy ("Migration:Policy") and step timeouts ("Migration:Timeouts").</summary>
+public sealed class JobsOptions
+{
+    public const string SectionName = "Migration";
+
+    /// <summary>Seconds between two controller ticks (poll progress, decide).</summary>
+    [Range(0.05, 3600)]
+    public double TickSeconds { get; set; } = 5;
+
+    /// <summary>Threshold for clouds whose CSV row has none, gCO2eq/kWh.</summary>
+    [Range(0, 10_000)]
+    public double DefaultThresholdGPerKwh { get; set; } = 300;
+
+    /// <summary>IT power of a training job when no hardware sample is available (accounted as Estimated).</summary>
+    [Range(1, 1_000_000)]
+    public double DefaultPowerWatts { get; set; } = 300;
+
+    /// <summary>Expected restart time of a job on a new cloud (the policy's move cost).</summary>
+    [Range(0, 3600)]
+    public double RestartSeconds { get; set; } = 5;
+
+    /// <summary>Checkpoint size assumed before the job reported one.</summary>
+    [Range(0, long.MaxValue)]
+    public long DefaultCheckpointBytes { get; set; } = 100_000;
+
+    /// <summary>When false the policy is still evaluated and logged, but only manual migrations run.</summary>
+    public bool AutoMigrate { get; set; } = true;
+
+    /// <summary>How often a migration step re-checks the remote side while it waits (stopped marker, first progress line).</summary>
+    [Range(10, 60_000)]
+    public int WaitPollMilliseconds { get; set; } = 500;
+
+    /// <summary>Pause before a step is retried after an unreachable host (wait-and-retry).</summary>
+    [Range(0.01, 3600)]
+    public double RetryDelaySeconds { get; set; } = 5;
+
+    /// <summary>An unchanged decision is written to the event log at most this often (every decision is logged to the app log).</summary>
+    [Range(0, 24 * 60)]
+    public double DecisionLogMinutes { get; set; } = 1;
+
+    public MigrationPolicyOptions Policy { get; set; } = new();
+
+    public MigrationTimeouts Timeouts { get; set; } = new();
+}
+
+internal sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, JobsOptions options)
+    {
+        try
+        {
+            options.Policy.Validate();
+            options.Timeouts.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
+    }
+}

@@ -1,0 +1,534 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using GreenConsole.Agents.Carbon;
+using GreenConsole.Core.Carbon;
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Migration;
+using GreenConsole.Core.Remote;
+using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Data;
+using GreenConsole.Web.Health;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GreenConsole.Web.Jobs;
+
+/// <summary>
+/// The migration controller: a hosted service that, every <see cref="JobsOptions.TickSeconds"/>, polls each running job,
+/// evaluates <see cref="MigrationPolicy"/> and drives every pending migration through <see cref="MigrationStateMachine"/>,
+/// persisting each step before acting on it. On start it recovers unfinished migrations per
+/// <see cref="MigrationStateMachine.Recover"/>. It needs no browser: pages only read <see cref="JobStore"/>.
+/// </summary>
+public sealed class MigrationController : BackgroundService
+{
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    private readonly IDbContextFactory<GreenConsoleDbContext> _db;
+    private readonly CloudRepository _clouds;
+    private readonly ITrainingAgent _agent;
+    private readonly ICarbonIntensityProvider _carbon;
+    private readonly CloudHealthStore _health;
+    private readonly JobStore _store;
+    private readonly JobControllerSignal _signal;
+    private readonly MigrationHooks _hooks;
+    private readonly JobsOptions _options;
+    private readonly CarbonSignal _carbonSignal;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MigrationController> _logger;
+    private readonly MigrationPolicy _policy;
+    private readonly MigrationStateMachine _machine;
+    private readonly ConcurrentDictionary<Guid, Task> _drivers = new();
+    private readonly ConcurrentDictionary<string, (MigrationAction, MigrationReason, string?, DateTimeOffset)> _lastLoggedDecision = new(StringComparer.Ordinal);
+    private CancellationToken _stopping;
+
+    public MigrationController(
+        IDbContextFactory<GreenConsoleDbContext> db,
+        CloudRepository clouds,
+        ITrainingAgent agent,
+        ICarbonIntensityProvider carbon,
+        CloudHealthStore health,
+        JobStore store,
+        JobControllerSignal signal,
+        MigrationHooks hooks,
+        IOptions<JobsOptions> options,
+        IOptions<CarbonOptions> carbonOptions,
+        TimeProvider time,
+        ILogger<MigrationController> logger)
+    {
+        _db = db;
+        _clouds = clouds;
+        _agent = agent;
+        _carbon = carbon;
+        _health = health;
+        _store = store;
+        _signal = signal;
+        _hooks = hooks;
+        _options = options.Value;
+        _carbonSignal = carbonOptions.Value.Signal;
+        _time = time;
+        _logger = logger;
+        _policy = new MigrationPolicy(_options.Policy);
+        _machine = new MigrationStateMachine(_options.Timeouts);
+    }
+
+    /// <summary>Migrations whose driver runs in this controller now.</summary>
+    public IReadOnlyCollection<Guid> ActiveMigrations => [.. _drivers.Keys];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        await LoadStoreAsync(stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or TrainingJobException or RemoteShellException or IOException)
+            {
+                _logger.LogError(e, "Controller tick failed; trying again next tick");
+            }
+
+            try
+            {
+                await _signal.WaitAsync(TimeSpan.FromSeconds(_options.TickSeconds), _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        // Drivers observe the same token; wait so no step writes to the database after the host is gone.
+        try
+        {
+            await Task.WhenAll(_drivers.Values).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: drivers stop where they are; their persisted step is recovered on the next start.
+        }
+    }
+
+    private async Task LoadStoreAsync(CancellationToken ct)
+    {
+        await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        foreach (var job in await db.Jobs.AsNoTracking().ToListAsync(ct).ConfigureAwait(false))
+        {
+            _store.Upsert(JobSnapshot.From(job));
+        }
+    }
+
+    /// <summary>One controller cycle: start drivers for pending migrations, poll running jobs, decide.</summary>
+    internal async Task TickAsync(CancellationToken ct)
+    {
+        List<MigrationEntity> pending;
+        List<JobEntity> jobs;
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            var terminal = new[] { nameof(MigrationStep.RunningOnTarget), nameof(MigrationStep.RunningOnSource), nameof(MigrationStep.Failed) };
+            pending = await db.Migrations.AsNoTracking().Where(m => !terminal.Contains(m.Step)).ToListAsync(ct).ConfigureAwait(false);
+            jobs = await db.Jobs.AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
+        }
+
+        foreach (var m in pending)
+        {
+            StartDriver(m.Id);
+        }
+
+        var targets = new Dictionary<int, SshTarget?>();
+        var busy = BusyClouds(jobs, pending);
+        var intensities = new Dictionary<string, double?>(StringComparer.Ordinal);
+        IReadOnlyList<CloudSummary>? clouds = null;
+        foreach (var job in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Pausing or JobStatus.Cancelling))
+        {
+            if (pending.Any(m => m.JobId == job.Id))
+            {
+                continue;
+            }
+
+            var target = await TargetAsync(targets, job.CurrentCloudId, ct).ConfigureAwait(false);
+            if (target is null)
+            {
+                continue;
+            }
+
+            var polled = await PollJobAsync(job, target, ct).ConfigureAwait(false);
+            if (polled is null || polled.Status != JobStatus.Running || polled.LastStep is null)
+            {
+                continue;
+            }
+
+            clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
+            await DecideAsync(polled, clouds, intensities, busy, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static HashSet<int> BusyClouds(List<JobEntity> jobs, List<MigrationEntity> pending)
+    {
+        var busy = new HashSet<int>();
+        foreach (var j in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Migrating or JobStatus.Pausing or JobStatus.Cancelling))
+        {
+            busy.Add(j.CurrentCloudId);
+        }
+
+        foreach (var m in pending)
+        {
+            busy.Add(m.TargetCloudId);
+        }
+
+        return busy;
+    }
+
+    private async Task<SshTarget?> TargetAsync(Dictionary<int, SshTarget?> cache, int cloudId, CancellationToken ct)
+    {
+        if (!cache.TryGetValue(cloudId, out var t))
+        {
+            t = await _clouds.GetTargetAsync(cloudId, ct).ConfigureAwait(false);
+            cache[cloudId] = t;
+            if (t is null)
+            {
+                _logger.LogWarning("Cloud {CloudId} is no longer registered; its jobs cannot be polled", cloudId);
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>Reads new progress and the status of a job that no migration owns, and applies them. Null when unreachable.</summary>
+    private async Task<JobEntity?> PollJobAsync(JobEntity job, SshTarget target, CancellationToken ct)
+    {
+        TrainingPoll poll;
+        try
+        {
+            poll = await _agent.PollAsync(target, job.Id, job.ProgressOffset, ct).ConfigureAwait(false);
+        }
+        catch (RemoteShellException e)
+        {
+            // Not a job failure: the host may come back; the job keeps its status.
+            _logger.LogWarning("Cannot reach cloud {Cloud} to poll job {Job}: {Kind} {Error}", job.CurrentCloudId, job.Id, e.Kind, e.Message);
+            return null;
+        }
+        catch (TrainingJobException e)
+        {
+            _logger.LogWarning("Status of job {Job} on cloud {Cloud} failed: {Error}", job.Id, job.CurrentCloudId, e.Message);
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        ApplyProgress(job, poll, job.CurrentCloudId);
+        var status = job.Status;
+        var s = poll.Status;
+        switch (s.State)
+        {
+            case RemoteJobState.Done:
+                job.Status = JobStatus.Finished;
+                job.FinishedAt ??= now;
+                job.FinalWeightsSha256 = s.FinalWeightsSha256;
+                break;
+            case RemoteJobState.Stopped:
+                job.LastCheckpointBytes = s.StoppedCheckpointBytes > 0 ? s.StoppedCheckpointBytes : job.LastCheckpointBytes;
+                job.Status = job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Paused;
+                if (job.Status == JobStatus.Cancelled)
+                {
+                    job.FinishedAt ??= now;
+                }
+
+                break;
+            case RemoteJobState.Exited:
+            case RemoteJobState.NotStarted when !s.LauncherAlive:
+                job.Status = JobStatus.Failed;
+                job.FinishedAt ??= now;
+                job.LastError = $"The training process on cloud {job.CurrentCloudId} is gone without a stopped/done marker (crashed or killed); see train.log there.";
+                break;
+        }
+
+        await SaveJobAsync(job, ct).ConfigureAwait(false);
+        if (status != job.Status)
+        {
+            await AddEventAsync(job.Id, null, "Job", null, null, null, $"Job {job.Id}: {status} -> {job.Status}", null, ct).ConfigureAwait(false);
+        }
+
+        return job;
+    }
+
+    /// <summary>Updates the job's progress fields and the live series from newly read lines.</summary>
+    internal void ApplyProgress(JobEntity job, TrainingPoll poll, int cloudId)
+    {
+        job.ProgressOffset = poll.NextOffset;
+        job.TotalSteps = poll.Status.TotalSteps ?? job.TotalSteps;
+        var samples = new List<JobProgressSample>();
+        foreach (var line in poll.Lines)
+        {
+            if (!line.IsStep)
+            {
+                if (line.Event is "start" or "resume")
+                {
+                    // A new incarnation: the gap since the previous step line is not training time.
+                    job.LastProgressAt = null;
+                }
+
+                continue;
+            }
+
+            if (job.LastProgressAt is { } previous && line.Timestamp > previous)
+            {
+                job.TrainingSeconds += (line.Timestamp - previous).TotalSeconds;
+            }
+
+            job.LastProgressAt = line.Timestamp;
+            job.LastStep = line.Step;
+            job.LastEpoch = line.Epoch;
+            job.LastLoss = line.Loss;
+            samples.Add(new JobProgressSample(job.Id, line.Step, line.Epoch, line.Loss, line.Timestamp, cloudId));
+        }
+
+        _store.AddProgress(samples);
+    }
+
+    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, Dictionary<string, double?> intensities, HashSet<int> busy, CancellationToken ct)
+    {
+        var states = new List<CloudState>();
+        foreach (var c in clouds)
+        {
+            if (!intensities.TryGetValue(c.Zone, out var value))
+            {
+                value = await IntensityAsync(c.Zone, ct).ConfigureAwait(false);
+                intensities[c.Zone] = value;
+            }
+
+            states.Add(new CloudState
+            {
+                CloudId = Id(c.Id),
+                Zone = c.Zone,
+                IntensityGPerKwh = value,
+                ThresholdGPerKwh = c.ThresholdGPerKwh ?? _options.DefaultThresholdGPerKwh,
+                Pue = c.Pue,
+                Reachable = _health.Get(c.Id)?.Reachable ?? true,
+                Busy = c.Id != job.CurrentCloudId && busy.Contains(c.Id),
+            });
+        }
+
+        if (states.All(s => s.CloudId != Id(job.CurrentCloudId)))
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var request = new MigrationRequest
+        {
+            Now = now,
+            Job = new MigrationJob
+            {
+                JobId = job.Id,
+                CurrentCloudId = Id(job.CurrentCloudId),
+                ArrivedOnCurrentAt = job.ArrivedOnCurrentAt,
+                ExpectedRemaining = ExpectedRemaining(job),
+                PowerKw = _options.DefaultPowerWatts / 1000.0,
+                CheckpointBytes = job.LastCheckpointBytes ?? _options.DefaultCheckpointBytes,
+                RestartTime = TimeSpan.FromSeconds(_options.RestartSeconds),
+            },
+            Clouds = states,
+        };
+        var decision = _policy.Decide(request);
+        _logger.LogInformation("Decision for job {Job} on cloud {Cloud}: {Action} ({Reason}) {Explanation}",
+            job.Id, job.CurrentCloudId, decision.Action, decision.Reason, decision.Explanation);
+        _store.SetDecision(new JobDecisionView(job.Id, now, decision.Action, decision.Reason, decision.TargetCloudId, decision.Explanation, decision));
+
+        var key = (decision.Action, decision.Reason, decision.TargetCloudId);
+        var log = !_lastLoggedDecision.TryGetValue(job.Id, out var last) || (last.Item1, last.Item2, last.Item3) != key
+            || now - last.Item4 >= TimeSpan.FromMinutes(_options.DecisionLogMinutes);
+        if (log)
+        {
+            _lastLoggedDecision[job.Id] = (decision.Action, decision.Reason, decision.TargetCloudId, now);
+            await AddEventAsync(job.Id, null, "Decision", null, null, null, decision.Explanation, DecisionJson(decision), ct).ConfigureAwait(false);
+        }
+
+        if (decision.Action == MigrationAction.Migrate && _options.AutoMigrate
+            && int.TryParse(decision.TargetCloudId, NumberStyles.None, CultureInfo.InvariantCulture, out var targetId))
+        {
+            await RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan ExpectedRemaining(JobEntity job)
+    {
+        if (job.TotalSteps is { } total && job.LastStep is { } done && done > 1 && job.TrainingSeconds > 0)
+        {
+            var perStep = job.TrainingSeconds / (done - 1);
+            return TimeSpan.FromSeconds(Math.Max(0, total - done) * perStep);
+        }
+
+        return TimeSpan.FromHours(1);
+    }
+
+    private async Task<double?> IntensityAsync(string zone, CancellationToken ct)
+    {
+        try
+        {
+            return (await _carbon.GetCurrentAsync(zone, _carbonSignal, ct).ConfigureAwait(false))?.GramsPerKwh;
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or TimeoutException)
+        {
+            _logger.LogWarning("No carbon intensity for zone {Zone}: {Error}", zone, e.Message);
+            return null;
+        }
+    }
+
+    internal static string DecisionJson(MigrationDecision d) => JsonSerializer.Serialize(new
+    {
+        d.Action,
+        d.Reason,
+        d.TargetCloudId,
+        d.Explanation,
+        d.Inputs.Now,
+        Job = d.Inputs.Job,
+        Clouds = d.Inputs.Clouds,
+        WindowSeconds = d.Window.TotalSeconds,
+        d.ExpectedStayGrams,
+        d.Candidates,
+    }, Json);
+
+    /// <summary>Persists a new migration in Requested and starts its driver. Refused when the job is not running or already moving.</summary>
+    internal async Task<Guid> RequestMigrationAsync(string jobId, int targetCloudId, string trigger, CancellationToken ct)
+    {
+        var id = await PersistMigrationRequestAsync(_db, _time, jobId, targetCloudId, trigger, ct).ConfigureAwait(false);
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            var job = await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct).ConfigureAwait(false);
+            _store.Upsert(JobSnapshot.From(job, nameof(MigrationStep.Requested)));
+        }
+
+        StartDriver(id);
+        return id;
+    }
+
+    /// <summary>Shared with <see cref="JobService"/> (also used by the CLI, where no controller runs in-process).</summary>
+    internal static async Task<Guid> PersistMigrationRequestAsync(
+        IDbContextFactory<GreenConsoleDbContext> factory, TimeProvider time, string jobId, int targetCloudId, string trigger, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var job = await db.Jobs.FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No job '{jobId}'.");
+        if (job.Status != JobStatus.Running)
+        {
+            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a running job can migrate.");
+        }
+
+        if (job.CurrentCloudId == targetCloudId)
+        {
+            throw new InvalidOperationException($"Job '{jobId}' already runs on cloud {targetCloudId}.");
+        }
+
+        if (!await db.Clouds.AnyAsync(c => c.Id == targetCloudId, ct).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"No cloud {targetCloudId} is registered.");
+        }
+
+        var now = time.GetUtcNow();
+        var state = MigrationStateMachine.Start(Guid.NewGuid(), jobId, Id(job.CurrentCloudId), Id(targetCloudId), now);
+        db.Migrations.Add(new MigrationEntity
+        {
+            Id = state.MigrationId,
+            JobId = jobId,
+            SourceCloudId = job.CurrentCloudId,
+            TargetCloudId = targetCloudId,
+            Trigger = trigger,
+            Step = state.Step.ToString(),
+            RequestedAt = now,
+            StepEnteredAt = now,
+        });
+        job.Status = JobStatus.Migrating;
+        db.JobEvents.Add(new JobEventEntity
+        {
+            JobId = jobId,
+            MigrationId = state.MigrationId,
+            Kind = "Transition",
+            At = now,
+            ToStep = nameof(MigrationStep.Requested),
+            Message = $"{trigger} migration of job {jobId} requested: cloud {job.CurrentCloudId} -> {targetCloudId}",
+        });
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        return state.MigrationId;
+    }
+
+    private void StartDriver(Guid migrationId)
+    {
+        if (_drivers.ContainsKey(migrationId) || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var token = _stopping;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = Task.Run(async () =>
+        {
+            await started.Task.ConfigureAwait(false);
+            try
+            {
+                await new MigrationDriver(this, migrationId).RunAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                _logger.LogInformation("Migration {Migration} interrupted by shutdown; it is recovered on the next start", migrationId);
+            }
+            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or IOException)
+            {
+                _logger.LogError(e, "Migration {Migration} driver failed; it is retried next tick", migrationId);
+            }
+            finally
+            {
+                _drivers.TryRemove(migrationId, out _);
+            }
+        }, CancellationToken.None);
+        if (_drivers.TryAdd(migrationId, task))
+        {
+            started.SetResult();
+        }
+        else
+        {
+            started.SetCanceled(CancellationToken.None);
+        }
+    }
+
+    internal static string Id(int cloudId) => cloudId.ToString(CultureInfo.InvariantCulture);
+
+    internal async Task SaveJobAsync(JobEntity job, CancellationToken ct, string? activeStep = null)
+    {
+        await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        db.Jobs.Update(job);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        _store.Upsert(JobSnapshot.From(job, activeStep));
+    }
+
+    internal async Task AddEventAsync(string jobId, Guid? migrationId, string kind, string? from, string? to, double? durationMs, string message, string? json, CancellationToken ct)
+    {
+        var at = _time.GetUtcNow();
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            db.JobEvents.Add(new JobEventEntity
+            {
+                JobId = jobId, MigrationId = migrationId, Kind = kind, At = at, FromStep = from, ToStep = to, DurationMs = durationMs, Message = message, DataJson = json,
+            });
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+
+        _store.AddEvent(new JobEventView(jobId, migrationId, kind, at, from, to, durationMs, message));
+    }
+
+    // Members the driver needs.
+    internal IDbContextFactory<GreenConsoleDbContext> Db => _db;
+    internal CloudRepository Clouds => _clouds;
+    internal ITrainingAgent Agent => _agent;
+    internal JobStore Store => _store;
+    internal MigrationHooks Hooks => _hooks;
+    internal JobsOptions Options => _options;
+    internal TimeProvider Time => _time;
+    internal ILogger Logger => _logger;
+    internal MigrationStateMachine Machine => _machine;
+}

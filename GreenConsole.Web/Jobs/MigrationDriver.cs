@@ -1,0 +1,520 @@
+using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Migration;
+using GreenConsole.Core.Remote;
+using GreenConsole.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace GreenConsole.Web.Jobs;
+
+/// <summary>A step failed in a way the state machine classifies.</summary>
+internal sealed class StepFailureException(MigrationFailure failure, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public MigrationFailure Failure { get; } = failure;
+}
+
+/// <summary>
+/// Drives one migration to a terminal step: recovery first (so a restarted controller continues where the persisted
+/// step says), then step by step, persisting each step before its action runs.
+/// </summary>
+internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
+{
+    private MigrationEntity _m = null!;
+    private JobEntity _job = null!;
+    private SshTarget _source = null!;
+    private SshTarget _target = null!;
+    private MigrationState _state = null!;
+
+    private TimeSpan Poll => TimeSpan.FromMilliseconds(c.Options.WaitPollMilliseconds);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await using (var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            _m = await db.Migrations.AsNoTracking().FirstAsync(m => m.Id == migrationId, ct).ConfigureAwait(false);
+            _job = await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == _m.JobId, ct).ConfigureAwait(false);
+        }
+
+        _source = await c.Clouds.GetTargetAsync(_m.SourceCloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Migration {_m.Id}: source cloud {_m.SourceCloudId} is no longer registered.");
+        var target = await c.Clouds.GetTargetAsync(_m.TargetCloudId, ct).ConfigureAwait(false);
+        _state = new MigrationState
+        {
+            MigrationId = _m.Id,
+            JobId = _m.JobId,
+            SourceCloudId = MigrationController.Id(_m.SourceCloudId),
+            TargetCloudId = MigrationController.Id(_m.TargetCloudId),
+            Step = Enum.Parse<MigrationStep>(_m.Step),
+            RequestedAt = _m.RequestedAt,
+            StepEnteredAt = _m.StepEnteredAt,
+            TransferAttempts = _m.TransferAttempts,
+            RollbackAttempts = _m.RollbackAttempts,
+            LastFailure = _m.LastFailure is null ? null : Enum.Parse<MigrationFailure>(_m.LastFailure),
+        };
+        if (target is null)
+        {
+            await TransitionAsync(MigrationStep.RollingBack, $"Target cloud {_m.TargetCloudId} is no longer registered.", ct).ConfigureAwait(false);
+            _target = _source with { CloudId = "missing-" + _m.TargetCloudId, Port = 1 };
+        }
+        else
+        {
+            _target = target;
+        }
+
+        await RecoverAsync(ct).ConfigureAwait(false);
+        while (!_state.IsTerminal)
+        {
+            try
+            {
+                if (c.Machine.IsTimedOut(_state, c.Time.GetUtcNow()))
+                {
+                    throw new StepFailureException(MigrationFailure.Timeout, $"{_state.Step} ran past its timeout {c.Machine.Timeouts.For(_state.Step)}.");
+                }
+
+                if (c.Hooks.BeforeStep is { } hook)
+                {
+                    await hook(_state, ct).ConfigureAwait(false);
+                }
+
+                var (next, detail) = await ActAsync(ct).ConfigureAwait(false);
+                await TransitionAsync(next, detail, ct).ConfigureAwait(false);
+            }
+            catch (StepFailureException f)
+            {
+                await HandleFailureAsync(f, ct).ConfigureAwait(false);
+            }
+        }
+
+        await FinishAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task HandleFailureAsync(StepFailureException f, CancellationToken ct)
+    {
+        var decision = c.Machine.OnFailure(_state, f.Failure);
+        c.Logger.LogWarning("Migration {Migration} of job {Job}: {Failure} in {Step}: {Error} -> {Action} ({Reason})",
+            _m.Id, _m.JobId, f.Failure, _state.Step, f.Message, decision.Action, decision.Reason);
+        _m.Error = f.Message;
+        _state = _state with { LastFailure = f.Failure };
+        switch (decision.Action)
+        {
+            case FailureAction.WaitAndRetry:
+            case FailureAction.Ignore:
+                await SaveMigrationAsync(ct).ConfigureAwait(false);
+                await c.AddEventAsync(_m.JobId, _m.Id, "Transition", _state.Step.ToString(), _state.Step.ToString(), null,
+                    $"{f.Failure} in {_state.Step}: {f.Message} ({decision.Reason}); retrying", null, ct).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(c.Options.RetryDelaySeconds), c.Time, ct).ConfigureAwait(false);
+                break;
+            default:
+                if (decision.NextStep == MigrationStep.RollingBack)
+                {
+                    _m.RollbackReason = $"{f.Failure} in {_state.Step}: {f.Message}";
+                }
+
+                await TransitionAsync(decision.NextStep!.Value, $"{f.Failure}: {f.Message} ({decision.Reason})", ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        var plan = c.Machine.Recover(_state);
+        if (plan.Probe == RecoveryProbe.None && plan.IfConfirmed == _state.Step)
+        {
+            return;
+        }
+
+        if (_state.Step == MigrationStep.RollingBack)
+        {
+            // Never let the job run twice: the target copy is stopped before the source is checked.
+            await KillOnTargetAsync(ct).ConfigureAwait(false);
+        }
+
+        var result = await ProbeAsync(plan.Probe, ct).ConfigureAwait(false);
+        var next = MigrationStateMachine.ResolveRecovery(plan, result);
+        c.Logger.LogInformation("Recovering migration {Migration} of job {Job} from {Step}: probe {Probe} = {Result} -> {Next}",
+            _m.Id, _m.JobId, _state.Step, plan.Probe, result, next);
+        if (next != _state.Step)
+        {
+            await TransitionAsync(next, $"Recovery: {plan.Probe} = {result}. {plan.Instructions}", ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ProbeResult> ProbeAsync(RecoveryProbe probe, CancellationToken ct)
+    {
+        try
+        {
+            switch (probe)
+            {
+                case RecoveryProbe.None:
+                    return ProbeResult.Confirmed;
+                case RecoveryProbe.SourceStoppedMarker:
+                    var s = (await c.Agent.PollAsync(_source, _m.JobId, long.MaxValue, ct).ConfigureAwait(false)).Status;
+                    if (s.State != RemoteJobState.Stopped)
+                    {
+                        return ProbeResult.NotConfirmed;
+                    }
+
+                    RecordCheckpoint(s);
+                    return ProbeResult.Confirmed;
+                case RecoveryProbe.TargetChecksumMatches:
+                    if (_m.CheckpointName is null)
+                    {
+                        return ProbeResult.NotConfirmed;
+                    }
+
+                    return (await c.Agent.VerifyCheckpointAsync(_target, _m.JobId, _m.CheckpointName, ct).ConfigureAwait(false)).Ok
+                        ? ProbeResult.Confirmed
+                        : ProbeResult.NotConfirmed;
+                case RecoveryProbe.TargetRunsJob:
+                    return Runs((await c.Agent.PollAsync(_target, _m.JobId, long.MaxValue, ct).ConfigureAwait(false)).Status);
+                case RecoveryProbe.SourceRunsJob:
+                    return Runs((await c.Agent.PollAsync(_source, _m.JobId, long.MaxValue, ct).ConfigureAwait(false)).Status);
+                default:
+                    return ProbeResult.Unknown;
+            }
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            c.Logger.LogWarning("Recovery probe {Probe} of migration {Migration} inconclusive: {Error}", probe, _m.Id, e.Message);
+            return ProbeResult.Unknown;
+        }
+    }
+
+    private ProbeResult Runs(RemoteJobStatus s) =>
+        s.LauncherAlive || s.State == RemoteJobState.Done || (s.State == RemoteJobState.Running && s.Alive != false && _m.LaunchProgressOffset is not null)
+            ? ProbeResult.Confirmed
+            : ProbeResult.NotConfirmed;
+
+    private void RecordCheckpoint(RemoteJobStatus s)
+    {
+        _m.CheckpointName = s.StoppedCheckpoint;
+        _m.CheckpointStep = s.StoppedStep;
+        _m.CheckpointBytes = s.StoppedCheckpointBytes;
+    }
+
+    private async Task<(MigrationStep Next, string Detail)> ActAsync(CancellationToken ct)
+    {
+        switch (_state.Step)
+        {
+            case MigrationStep.Requested:
+                return (MigrationStep.Draining, $"Asking the job to checkpoint and stop on cloud {_m.SourceCloudId}.");
+
+            case MigrationStep.Draining:
+                return await DrainAsync(ct).ConfigureAwait(false);
+
+            case MigrationStep.Checkpointed:
+                return (MigrationStep.Transferring, $"Copying {_m.CheckpointName} ({_m.CheckpointBytes} bytes) to cloud {_m.TargetCloudId}.");
+
+            case MigrationStep.Transferring:
+                return await TransferAsync(ct).ConfigureAwait(false);
+
+            case MigrationStep.Verifying:
+                var v = await OnTarget(() => c.Agent.VerifyCheckpointAsync(_target, _m.JobId, _m.CheckpointName!, ct)).ConfigureAwait(false);
+                if (!v.Ok)
+                {
+                    throw new StepFailureException(MigrationFailure.ChecksumMismatch,
+                        $"Checkpoint {_m.CheckpointName} on cloud {_m.TargetCloudId} does not match its manifest: {string.Join("; ", v.Problems)}");
+                }
+
+                await OnTarget(async () =>
+                {
+                    await c.Agent.SetLatestCheckpointAsync(_target, _m.JobId, _m.CheckpointName!, ct).ConfigureAwait(false);
+                    return true;
+                }).ConfigureAwait(false);
+                return (MigrationStep.Starting, $"Checkpoint {_m.CheckpointName} verified on cloud {_m.TargetCloudId} ({v.Bytes} bytes).");
+
+            case MigrationStep.Starting:
+                var first = await LaunchAndAwaitFirstStepAsync(_target, _m.TargetCloudId, MigrationFailure.TargetUnreachable, ct).ConfigureAwait(false);
+                return (MigrationStep.RunningOnTarget, $"Running on cloud {_m.TargetCloudId}: first step {first} after checkpoint step {_m.CheckpointStep}.");
+
+            case MigrationStep.RollingBack:
+                return await RollBackAsync(ct).ConfigureAwait(false);
+
+            default:
+                throw new InvalidOperationException($"Migration {_m.Id}: no action for {_state.Step}.");
+        }
+    }
+
+    private async Task<(MigrationStep, string)> DrainAsync(CancellationToken ct)
+    {
+        if (_m.StopRequestedAt is null)
+        {
+            _m.StopRequestedAt = c.Time.GetUtcNow();
+            await SaveMigrationAsync(ct).ConfigureAwait(false);
+        }
+
+        await OnSource(async () =>
+        {
+            await c.Agent.RequestStopAsync(_source, _m.JobId, ct).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        while (true)
+        {
+            var poll = await OnSource(() => c.Agent.PollAsync(_source, _m.JobId, _job.ProgressOffset, ct)).ConfigureAwait(false);
+            c.ApplyProgress(_job, poll, _m.SourceCloudId);
+            var s = poll.Status;
+            switch (s.State)
+            {
+                case RemoteJobState.Stopped:
+                    RecordCheckpoint(s);
+                    _job.LastCheckpointBytes = s.StoppedCheckpointBytes;
+                    await c.SaveJobAsync(_job, ct, _state.Step.ToString()).ConfigureAwait(false);
+                    return (MigrationStep.Checkpointed, $"Stopped after step {s.StoppedStep}: checkpoint {s.StoppedCheckpoint}, {s.StoppedCheckpointBytes} bytes.");
+                case RemoteJobState.Done:
+                    _job.FinalWeightsSha256 = s.FinalWeightsSha256;
+                    _m.RollbackReason = "The job finished before it could be moved.";
+                    return (MigrationStep.RollingBack, "The job finished on the source during the drain; nothing to move.");
+                case RemoteJobState.Exited:
+                    throw new StepFailureException(MigrationFailure.JobFailed, $"The job's process on cloud {_m.SourceCloudId} exited without a checkpoint.");
+            }
+
+            CheckTimeout();
+            await Task.Delay(Poll, c.Time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(MigrationStep, string)> TransferAsync(CancellationToken ct)
+    {
+        try
+        {
+            var copy = await c.Agent.CopyCheckpointAsync(_source, _target, _m.JobId, _m.CheckpointName!, ct).ConfigureAwait(false);
+            _m.TransferBytes = copy.Bytes;
+            _m.TransferSeconds = copy.Elapsed.TotalSeconds;
+            await SaveMigrationAsync(ct).ConfigureAwait(false);
+            return (MigrationStep.Verifying,
+                FormattableString.Invariant($"Copied {copy.Bytes} bytes in {copy.Elapsed.TotalSeconds:0.###} s ({copy.BytesPerSecond / 1e6:0.##} MB/s)."));
+        }
+        catch (RemoteShellException e)
+        {
+            // The copy touches both clouds: ask each which one is gone.
+            if (!await CheckAsync(_target, ct).ConfigureAwait(false))
+            {
+                throw new StepFailureException(MigrationFailure.TargetUnreachable, $"Cloud {_m.TargetCloudId} is unreachable: {e.Message}", e);
+            }
+
+            if (!await CheckAsync(_source, ct).ConfigureAwait(false))
+            {
+                throw new StepFailureException(MigrationFailure.SourceUnreachable, $"Cloud {_m.SourceCloudId} is unreachable: {e.Message}", e);
+            }
+
+            throw new StepFailureException(MigrationFailure.Timeout, $"Transfer failed: {e.Message}", e);
+        }
+    }
+
+    private async Task<bool> CheckAsync(SshTarget t, CancellationToken ct)
+    {
+        try
+        {
+            await c.Agent.PollAsync(t, _m.JobId, long.MaxValue, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RemoteShellException)
+        {
+            return false;
+        }
+        catch (TrainingJobException)
+        {
+            return true;
+        }
+    }
+
+    private async Task<(MigrationStep, string)> RollBackAsync(CancellationToken ct)
+    {
+        await KillOnTargetAsync(ct).ConfigureAwait(false);
+        var s = (await OnSource(() => c.Agent.PollAsync(_source, _m.JobId, _job.ProgressOffset, ct)).ConfigureAwait(false)).Status;
+        if (s.State == RemoteJobState.Done)
+        {
+            _job.FinalWeightsSha256 = s.FinalWeightsSha256;
+            return (MigrationStep.RunningOnSource, "The job had finished on the source; nothing to resume.");
+        }
+
+        if (s.State == RemoteJobState.Running && s.Alive != false || s.LauncherAlive)
+        {
+            return (MigrationStep.RunningOnSource, "The job still runs on the source.");
+        }
+
+        var first = await LaunchAndAwaitFirstStepAsync(_source, _m.SourceCloudId, MigrationFailure.SourceUnreachable, ct).ConfigureAwait(false);
+        return (MigrationStep.RunningOnSource, $"Resumed on cloud {_m.SourceCloudId} at step {first} from {s.LatestCheckpoint}.");
+    }
+
+    private async Task KillOnTargetAsync(CancellationToken ct)
+    {
+        try
+        {
+            await c.Agent.KillAsync(_target, _m.JobId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            c.Logger.LogWarning("Could not make sure job {Job} is stopped on cloud {Cloud}: {Error}", _m.JobId, _m.TargetCloudId, e.Message);
+        }
+    }
+
+    /// <summary>Starts the job with GC_RESUME=1 (unless it already runs there) and waits for its first new step line.</summary>
+    private async Task<long> LaunchAndAwaitFirstStepAsync(SshTarget where, int cloudId, MigrationFailure unreachable, CancellationToken ct)
+    {
+        var spec = Spec(_job);
+        if (_m.LaunchProgressOffset is null || !await RunsAsync(where, ct).ConfigureAwait(false))
+        {
+            var launch = await Classify(() => c.Agent.StartAsync(where, spec, resume: true, ct), unreachable, cloudId).ConfigureAwait(false);
+            _m.LaunchProgressOffset = launch.ProgressOffset;
+            await SaveMigrationAsync(ct).ConfigureAwait(false);
+        }
+
+        var offset = _m.LaunchProgressOffset!.Value;
+        var probe = new JobEntity { Id = _job.Id, Name = _job.Name, TrainerArguments = _job.TrainerArguments, ProgressOffset = offset };
+        while (true)
+        {
+            var poll = await Classify(() => c.Agent.PollAsync(where, _m.JobId, offset, ct), unreachable, cloudId).ConfigureAwait(false);
+            offset = poll.NextOffset;
+            c.ApplyProgress(probe, poll, cloudId);
+            if (poll.Lines.FirstOrDefault(l => l.IsStep) is { } first)
+            {
+                var now = c.Time.GetUtcNow();
+                _m.FirstStepAfterResume = first.Step;
+                _m.DowntimeSeconds = _m.StopRequestedAt is { } stop ? (now - stop).TotalSeconds : null;
+                _job.ProgressOffset = offset;
+                _job.LastStep = probe.LastStep;
+                _job.LastLoss = probe.LastLoss;
+                _job.LastEpoch = probe.LastEpoch;
+                _job.TotalSteps = probe.TotalSteps ?? _job.TotalSteps;
+                _job.LastProgressAt = probe.LastProgressAt;
+                return first.Step;
+            }
+
+            if (poll.Status.State is RemoteJobState.Exited || poll.Status.State == RemoteJobState.NotStarted && !poll.Status.LauncherAlive)
+            {
+                throw new StepFailureException(MigrationFailure.JobFailed, $"The job did not start on cloud {cloudId} (state {poll.Status.State}); see train.log there.");
+            }
+
+            CheckTimeout();
+            await Task.Delay(Poll, c.Time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> RunsAsync(SshTarget where, CancellationToken ct)
+    {
+        try
+        {
+            return Runs((await c.Agent.PollAsync(where, _m.JobId, long.MaxValue, ct).ConfigureAwait(false)).Status) == ProbeResult.Confirmed;
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            return false;
+        }
+    }
+
+    internal static TrainingJobSpec Spec(JobEntity job) => new()
+    {
+        JobId = job.Id,
+        Seed = job.Seed,
+        Epochs = job.Epochs,
+        StepDelayMs = job.StepDelayMs,
+        CheckpointPadBytes = job.CheckpointPadBytes,
+    };
+
+    private void CheckTimeout()
+    {
+        if (c.Machine.IsTimedOut(_state, c.Time.GetUtcNow()))
+        {
+            throw new StepFailureException(MigrationFailure.Timeout, $"{_state.Step} ran past its timeout {c.Machine.Timeouts.For(_state.Step)}.");
+        }
+    }
+
+    private Task<T> OnSource<T>(Func<Task<T>> action) => Classify(action, MigrationFailure.SourceUnreachable, _m.SourceCloudId);
+
+    private Task<T> OnTarget<T>(Func<Task<T>> action) => Classify(action, MigrationFailure.TargetUnreachable, _m.TargetCloudId);
+
+    private static async Task<T> Classify<T>(Func<Task<T>> action, MigrationFailure unreachable, int cloudId)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (RemoteShellException e)
+        {
+            throw new StepFailureException(unreachable, $"Cloud {cloudId}: {e.Kind}: {e.Message}", e);
+        }
+        catch (TrainingJobException e)
+        {
+            throw new StepFailureException(MigrationFailure.JobFailed, e.Message, e);
+        }
+    }
+
+    private async Task TransitionAsync(MigrationStep to, string detail, CancellationToken ct)
+    {
+        var (next, evt) = MigrationStateMachine.Transition(_state, to, c.Time.GetUtcNow(), detail);
+        _state = next;
+        if (to == MigrationStep.RollingBack)
+        {
+            // An offset recorded for the target's incarnation means nothing on the source.
+            _m.LaunchProgressOffset = null;
+        }
+
+        _m.Step = next.Step.ToString();
+        _m.StepEnteredAt = next.StepEnteredAt;
+        _m.TransferAttempts = next.TransferAttempts;
+        _m.RollbackAttempts = next.RollbackAttempts;
+        _m.LastFailure = next.LastFailure?.ToString();
+        if (next.IsTerminal)
+        {
+            _m.CompletedAt = evt.At;
+        }
+
+        await using (var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            db.Migrations.Update(_m);
+            db.JobEvents.Add(new JobEventEntity
+            {
+                JobId = _m.JobId,
+                MigrationId = _m.Id,
+                Kind = "Transition",
+                At = evt.At,
+                FromStep = evt.From.ToString(),
+                ToStep = evt.To.ToString(),
+                DurationMs = evt.PreviousStepDuration.TotalMilliseconds,
+                Message = detail,
+                DataJson = System.Text.Json.JsonSerializer.Serialize(new { _m.CheckpointName, _m.CheckpointBytes, _m.TransferBytes, _m.TransferSeconds, _m.TransferAttempts, _m.RollbackAttempts, _m.Error }),
+            });
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+
+        c.Store.AddEvent(new JobEventView(_m.JobId, _m.Id, "Transition", evt.At, evt.From.ToString(), evt.To.ToString(), evt.PreviousStepDuration.TotalMilliseconds, detail));
+        c.Store.Upsert(JobSnapshot.From(_job, next.IsTerminal ? null : next.Step.ToString()));
+        c.Logger.LogInformation("Migration {Migration} of job {Job}: {From} -> {To} after {Ms} ms: {Detail}",
+            _m.Id, _m.JobId, evt.From, evt.To, (long)evt.PreviousStepDuration.TotalMilliseconds, detail);
+    }
+
+    private async Task SaveMigrationAsync(CancellationToken ct)
+    {
+        await using var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        db.Migrations.Update(_m);
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task FinishAsync(CancellationToken ct)
+    {
+        var now = c.Time.GetUtcNow();
+        switch (_state.Step)
+        {
+            case MigrationStep.RunningOnTarget:
+                _job.CurrentCloudId = _m.TargetCloudId;
+                _job.ArrivedOnCurrentAt = now;
+                _job.Status = JobStatus.Running;
+                break;
+            case MigrationStep.RunningOnSource:
+                _job.Status = _job.FinalWeightsSha256 is null ? JobStatus.Running : JobStatus.Finished;
+                if (_job.Status == JobStatus.Finished)
+                {
+                    _job.FinishedAt ??= now;
+                }
+
+                break;
+            default:
+                _job.Status = JobStatus.Failed;
+                _job.FinishedAt ??= now;
+                _job.LastError = $"Migration {_m.Id} failed: {_m.Error}";
+                break;
+        }
+
+        await c.SaveJobAsync(_job, ct).ConfigureAwait(false);
+    }
+}
