@@ -16,6 +16,14 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
 
     public DbSet<ImportBatchEntity> ImportBatches => Set<ImportBatchEntity>();
 
+    public DbSet<HardwareSampleEntity> HardwareSamples => Set<HardwareSampleEntity>();
+
+    public DbSet<PowerSampleEntity> PowerSamples => Set<PowerSampleEntity>();
+
+    public DbSet<EmissionSampleEntity> EmissionSamples => Set<EmissionSampleEntity>();
+
+    public DbSet<CarbonReadingEntity> CarbonReadings => Set<CarbonReadingEntity>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -43,5 +51,7 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
             batch.HasKey(b => b.Id);
             batch.Property(b => b.Mode).HasMaxLength(32);
         });
+
+        TelemetryModel.Configure(builder);
     }
 }

@@ -26,6 +26,7 @@ public static class GreenConsoleExtensions
         services.AddGreenConsoleSsh(builder.Configuration);
         builder.AddGreenConsoleAuth();
         builder.AddGreenConsoleHealth();
+        builder.AddGreenConsoleTelemetry();
         builder.AddGreenConsoleLab();
         services.AddGreenConsoleScheduling();
 
@@ -54,6 +55,7 @@ public static class GreenConsoleExtensions
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapGreenConsoleAccountEndpoints();
         app.MapGreenConsoleApi();
+        app.MapGreenConsoleTelemetryApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
