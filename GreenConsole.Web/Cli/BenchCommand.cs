@@ -16,6 +16,6 @@ internal static class BenchCommand
             return 0;
         });
 
-        return new Command("bench", "Measure GreenConsole operations") { csv };
+        return new Command("bench", "Measure GreenConsole operations") { csv, TelemetryBenchmark.CreateCommand(output) };
     }
 }

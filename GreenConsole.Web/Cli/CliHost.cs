@@ -11,7 +11,7 @@ namespace GreenConsole.Web.Cli;
 /// </summary>
 public static class CliHost
 {
-    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "bench"];
+    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "bench", "carbon"];
 
     /// <summary>Runs a verb and returns its exit code, or null when <paramref name="args"/> names no verb (start the web app).</summary>
     public static Task<int?> TryRunAsync(string[] args, CancellationToken ct) => TryRunAsync(args, Console.Out, Console.Error, ct);
@@ -32,6 +32,7 @@ public static class CliHost
         var bench = BenchCommand.Create(output);
         bench.Subcommands.Add(SshBenchCommand.Create(configuration, output, error));
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(CarbonCommand.Create(configuration, output, error));
 
         var parse = root.Parse(commandArgs);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);

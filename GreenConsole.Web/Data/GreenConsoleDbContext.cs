@@ -24,6 +24,14 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
 
     public DbSet<JobEventEntity> JobEvents => Set<JobEventEntity>();
 
+    public DbSet<HardwareSampleEntity> HardwareSamples => Set<HardwareSampleEntity>();
+
+    public DbSet<PowerSampleEntity> PowerSamples => Set<PowerSampleEntity>();
+
+    public DbSet<EmissionSampleEntity> EmissionSamples => Set<EmissionSampleEntity>();
+
+    public DbSet<CarbonReadingEntity> CarbonReadings => Set<CarbonReadingEntity>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -97,5 +105,8 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
             evt.Property(e => e.ToStep).HasMaxLength(32);
             evt.HasIndex(e => new { e.JobId, e.At });
         });
+
+
+        TelemetryModel.Configure(builder);
     }
 }

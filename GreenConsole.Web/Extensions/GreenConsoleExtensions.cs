@@ -26,6 +26,7 @@ public static class GreenConsoleExtensions
         services.AddGreenConsoleSsh(builder.Configuration);
         builder.AddGreenConsoleAuth();
         builder.AddGreenConsoleHealth();
+        builder.AddGreenConsoleTelemetry();
         builder.AddGreenConsoleLab();
         builder.AddGreenConsoleTerminals();
         builder.AddGreenConsoleDashboard();
@@ -57,6 +58,7 @@ public static class GreenConsoleExtensions
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapGreenConsoleAccountEndpoints();
         app.MapGreenConsoleApi();
+        app.MapGreenConsoleTelemetryApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
