@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GreenConsole.Web.Data;
 
-/// <summary>EF mapping of the telemetry tables (schema script 0003_telemetry.sql must match it; a test compares them).</summary>
+/// <summary>EF mapping of the telemetry tables (schema script 0005_telemetry.sql must match it; a test compares them).</summary>
 internal static class TelemetryModel
 {
     public static void Configure(ModelBuilder builder)

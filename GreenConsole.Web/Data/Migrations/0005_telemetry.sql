@@ -1,5 +1,5 @@
 -- Schema v5: telemetry time series (hardware, power, emissions, carbon readings).
--- carbon-intensity readings used, each with its provenance. Times are Unix milliseconds (UTC).
+-- Carbon-intensity readings used, each with its provenance. Times are Unix milliseconds (UTC).
 
 CREATE TABLE "HardwareSamples" (
     "Id" INTEGER NOT NULL CONSTRAINT "PK_HardwareSamples" PRIMARY KEY AUTOINCREMENT,
