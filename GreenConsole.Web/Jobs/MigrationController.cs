@@ -248,7 +248,29 @@ public sealed class MigrationController : BackgroundService
                 break;
         }
 
-        await SaveJobAsync(job, ct).ConfigureAwait(false);
+        // A manual operation or a migration request may have changed the row since this tick read it: then this poll's write is dropped.
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            var saved = await db.Jobs.Where(j => j.Id == job.Id && j.Status == status).ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.Status, job.Status)
+                .SetProperty(j => j.ProgressOffset, job.ProgressOffset)
+                .SetProperty(j => j.LastStep, job.LastStep)
+                .SetProperty(j => j.LastEpoch, job.LastEpoch)
+                .SetProperty(j => j.LastLoss, job.LastLoss)
+                .SetProperty(j => j.LastProgressAt, job.LastProgressAt)
+                .SetProperty(j => j.TotalSteps, job.TotalSteps)
+                .SetProperty(j => j.TrainingSeconds, job.TrainingSeconds)
+                .SetProperty(j => j.LastCheckpointBytes, job.LastCheckpointBytes)
+                .SetProperty(j => j.FinalWeightsSha256, job.FinalWeightsSha256)
+                .SetProperty(j => j.FinishedAt, job.FinishedAt)
+                .SetProperty(j => j.LastError, job.LastError), ct).ConfigureAwait(false);
+            if (saved == 0)
+            {
+                return null;
+            }
+        }
+
+        _store.Upsert(JobSnapshot.From(job));
         if (status != job.Status)
         {
             await AddEventAsync(job.Id, null, "Job", null, null, null, $"Job {job.Id}: {status} -> {job.Status}", null, ct).ConfigureAwait(false);

@@ -180,6 +180,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
     }
 
     private ProbeResult Runs(RemoteJobStatus s) =>
+        s.State == RemoteJobState.Stopped ? ProbeResult.NotConfirmed :
         s.LauncherAlive || s.State == RemoteJobState.Done || (s.State == RemoteJobState.Running && s.Alive != false && _m.LaunchProgressOffset is not null)
             ? ProbeResult.Confirmed
             : ProbeResult.NotConfirmed;
@@ -327,7 +328,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             return (MigrationStep.RunningOnSource, "The job had finished on the source; nothing to resume.");
         }
 
-        if (s.State == RemoteJobState.Running && s.Alive != false || s.LauncherAlive)
+        if (s.State == RemoteJobState.Running && s.Alive != false)
         {
             return (MigrationStep.RunningOnSource, "The job still runs on the source.");
         }

@@ -131,6 +131,13 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         await DeployAsync(target, cancellationToken).ConfigureAwait(false);
 
         var before = await PollAsync(target, spec.JobId, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        // A trainer that just wrote its stopped/done marker is still tearing down for a moment: let it exit first.
+        for (var i = 0; i < 40 && before.Status.LauncherAlive && before.Status.State is RemoteJobState.Stopped or RemoteJobState.Done; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), _time, cancellationToken).ConfigureAwait(false);
+            before = await PollAsync(target, spec.JobId, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        }
+
         if (before.Status.State == RemoteJobState.Running && before.Status.Alive != false || before.Status.LauncherAlive)
         {
             throw new TrainingJobException($"Job '{spec.JobId}' already runs on cloud {target.CloudId} (pid {before.Status.Pid}); it is not started twice.");
@@ -208,7 +215,9 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         var command = Prelude(jobId) + readProgress +
             $"printf '\\n{StatusMarker}\\n'; " +
             $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"; s=$?; " +
-            $"printf '\\n{LauncherMarker} '; if [ -f \"$J/job/launch.pid\" ] && kill -0 \"$(cat \"$J/job/launch.pid\")\" 2>/dev/null; then echo 1; else echo 0; fi; exit $s";
+            $"printf '\\n{LauncherMarker} '; p=$(cat \"$J/job/launch.pid\" 2>/dev/null); st=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); " +
+            // A reparented zombie still answers kill -0 where nothing reaps orphans (containers), so the state letter decides.
+            "if [ -n \"$p\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; then echo 1; else echo 0; fi; exit $s";
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {

@@ -166,24 +166,34 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
     {
         await using var host = await HostAsync();
         var kr = await host.CloudAsync("KR");
-        var ca = await host.CloudAsync("CA-ON");
-        var de = await host.CloudAsync("DE");
-        await ArrangeThresholdsAsync(host, "KR", "CA-ON");
+        var (hour, _, _) = await FindRiseAsync(host, "KR");
+
+        // From the data at hour k+1: the second-cleanest zone is the first stop, the cleanest the second.
+        _clock.Offset = hour + TimeSpan.FromHours(1);
+        var ranked = new List<(string Zone, double G)>();
+        foreach (var zone in new[] { "DE", "GB", "US-CAL-CISO", "CA-ON" })
+        {
+            ranked.Add((zone, await IntensityAsync(host, zone)));
+        }
+
+        ranked.Sort((a, b) => a.G.CompareTo(b.G));
+        var (cleanest, secondClean) = (ranked[0], ranked[1]);
+        Assert.True(secondClean.G - cleanest.G > 10, $"the data must separate {cleanest.Zone} and {secondClean.Zone}");
+        await ArrangeThresholdsAsync(host, "KR", secondClean.Zone);
+        var c1 = await host.CloudAsync(cleanest.Zone);
+        var c2 = await host.CloudAsync(secondClean.Zone);
         var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 5, epochs: 3);
 
         var job = await host.Jobs.StartAsync(new JobStartRequest(kr.Id, "twice", Epochs: 3, Seed: 5, StepDelayMs: 80), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 2, "first progress");
         _clock.Offset += TimeSpan.FromHours(1);
-        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == ca.Id && j.Status == JobStatus.Running, "the first move to CA-ON");
+        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == c2.Id && j.Status == JobStatus.Running, "the first move");
 
-        // Second crossing: CA-ON's threshold drops below its current reading and DE becomes the only clean candidate.
-        var caNow = await IntensityAsync(host, "CA-ON");
-        var deNow = await IntensityAsync(host, "DE");
-        Assert.True(caNow > 1, "CA-ON must have a positive reading");
+        // Second crossing: the current cloud's threshold drops below its reading and the cleanest zone becomes eligible.
         await host.SetThresholdAsync(kr.Id, 0);
-        await host.SetThresholdAsync(de.Id, deNow + caNow + 1000);
-        await host.SetThresholdAsync(ca.Id, caNow / 2);
-        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == de.Id && j.Status == JobStatus.Running, "the second move to DE");
+        await host.SetThresholdAsync(c1.Id, cleanest.G + 100);
+        await host.SetThresholdAsync(c2.Id, secondClean.G / 2);
+        await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == c1.Id && j.Status == JobStatus.Running, "the second move");
         var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish");
 
         var ms = await MigrationsAsync(host, job.Id);
@@ -224,7 +234,8 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Equal(nameof(MigrationStep.RunningOnSource), m.Step);
         Assert.Equal(nameof(MigrationFailure.TargetUnreachable), m.LastFailure);
         Assert.Contains("TargetUnreachable", m.RollbackReason, StringComparison.Ordinal);
-        Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
+        var log = string.Join("\n", (await EventsAsync(host, job.Id)).Select(e => $"{e.Kind} {e.FromStep}->{e.ToStep}: {e.Message}"));
+        Assert.True(m.CheckpointStep + 1 == m.FirstStepAfterResume, log);
         var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish on the source");
         Assert.Equal(source.Id, finished.CurrentCloudId);
         Assert.Equal(JobStatus.Finished, finished.Status);
