@@ -1,5 +1,8 @@
 using GreenConsole.Web.Auth;
+using System.Text;
 using GreenConsole.Web.Clouds;
+using GreenConsole.Web.Jobs;
+using GreenConsole.Web.Reports;
 
 namespace GreenConsole.Web.Extensions;
 
@@ -38,6 +41,53 @@ public static class ApiExtensions
                 await repository.DeleteAsync(id, ct) ? Results.NoContent() : Results.NotFound())
             .RequireAuthorization(Policies.Administer);
 
+        var jobs = api.MapGroup("/jobs").RequireAuthorization(Policies.Research);
+        jobs.MapGet("/", (JobStore store) => Results.Ok(store.Jobs));
+        jobs.MapPost("/", async (JobStartRequest request, JobService service, CancellationToken ct) =>
+            await Guard(async () => Results.Ok(await service.StartAsync(request, ct))));
+        jobs.MapPost("/{id}/migrate", async (string id, int to, JobService service, CancellationToken ct) =>
+            await Guard(async () => Results.Accepted(value: new { migration = await service.MigrateAsync(id, to, ct) })));
+        jobs.MapPost("/{id}/pause", async (string id, JobService service, CancellationToken ct) => await Guard(async () => { await service.PauseAsync(id, ct); return Results.Accepted(); }));
+        jobs.MapPost("/{id}/resume", async (string id, JobService service, CancellationToken ct) => await Guard(async () => { await service.ResumeAsync(id, ct); return Results.Accepted(); }));
+        jobs.MapPost("/{id}/cancel", async (string id, JobService service, CancellationToken ct) => await Guard(async () => { await service.CancelAsync(id, ct); return Results.Accepted(); }));
+        jobs.MapGet("/{id}/report", async (string id, string? format, JobReportBuilder reports, CancellationToken ct) =>
+        {
+            var report = await reports.BuildAsync(id, ct);
+            if (report is null)
+            {
+                return Results.NotFound();
+            }
+            return format switch
+            {
+                null or "" or "json" => Results.File(Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(report, ReportJson)), "application/json", $"job-{id}.json"),
+                "csv" => Results.File(Encoding.UTF8.GetBytes(JobReportBuilder.ToCsv(report)), "text/csv", $"job-{id}.csv"),
+                _ => Results.Problem($"Unknown format '{format}': use csv or json.", statusCode: StatusCodes.Status400BadRequest),
+            };
+        });
+
         return app;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>Maps the service's "not now" answers (unknown job, wrong state) to 409 with the reason.</summary>
+    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (GreenConsole.Core.Remote.RemoteShellException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 }

@@ -69,6 +69,8 @@ public static class GreenConsoleExtensions
         // The carbon chain is shared with telemetry and jobs; registering it twice is harmless (TryAdd).
         builder.Services.AddGreenConsoleCarbon(builder.Configuration);
         builder.Services.AddSingleton<Dashboard.CarbonMapBuilder>();
+        builder.Services.AddSingleton<Dashboard.IMapJobSource, Jobs.JobsMapSource>();
+        builder.Services.AddSingleton<Reports.JobReportBuilder>();
         builder.Services.AddSingleton<Dashboard.CarbonMapStore>();
         builder.Services.AddHostedService<Dashboard.CarbonMapRefresher>();
         return builder;
