@@ -93,7 +93,7 @@ public sealed class TelemetryStore
 
     /// <summary>
     /// Turns a hardware sample into power (per component, with provenance), the energy since the cloud's previous
-    /// sample (trapezoid; a gap longer than the cloud's max gap gets no energy) and grams = kWh × the zone's latest
+    /// sample (this sample's power held over the interval; a gap longer than the cloud's max gap gets no energy) and grams = kWh × the zone's latest
     /// intensity × PUE; then updates the live state and fans the point out. Returns it for the database writer.
     /// </summary>
     public ProcessedSample RecordSample(int cloudId, string zone, double pue, HardwareSample sample, TimeSpan pollDuration)
@@ -107,8 +107,11 @@ public sealed class TelemetryStore
             double intervalSeconds = 0, gapSeconds = 0, kwh = 0, grams = 0, kwhWithout = 0;
             if (state.PreviousPower is { } previous && sample.At > previous.At)
             {
+                // CPU utilisation and RAPL are deltas over (previous, current], so this estimate is the interval's mean
+                // power: hold it over the interval rather than interpolate from the previous one (which, for a
+                // cloud's first interval, has no CPU part at all).
                 var integration = EnergyIntegrator.Integrate(
-                    [new PowerPoint(previous.At, previous.TotalW), new PowerPoint(sample.At, power.TotalW)],
+                    [new PowerPoint(previous.At, power.TotalW), new PowerPoint(sample.At, power.TotalW)],
                     _options.MaxGapFor(cloudId));
                 var emissions = EmissionsCalculator.Compute(integration.Segments, _ => intensity, Math.Max(1, pue));
                 intervalSeconds = integration.Covered.TotalSeconds;
