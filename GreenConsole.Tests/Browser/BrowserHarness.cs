@@ -65,6 +65,17 @@ public sealed class BrowserHarness : IAsyncDisposable
         await WaitInteractiveAsync(page);
     }
 
+    /// <summary>Creates a user the way an administrator does: on the Users page (the page must be open).</summary>
+    public static async Task CreateUserAsync(IPage page, string name, string password, string role)
+    {
+        await page.FillAsync("input[name=new-user]", name);
+        await page.FillAsync("input[name=new-password]", password);
+        await page.ClickAsync("#new-role");
+        await page.ClickAsync($".rz-dropdown-item >> text={role}");
+        await page.ClickAsync("button:has-text('Create user')");
+        await Assertions.Expect(page.Locator(".rz-data-grid")).ToContainTextAsync(name);
+    }
+
     public static async Task ScreenshotAsync(IPage page, string repoRoot, string name)
     {
         var dir = Path.Combine(repoRoot, "artifacts", "screenshots");

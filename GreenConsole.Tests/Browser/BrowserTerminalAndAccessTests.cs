@@ -29,20 +29,10 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
         var page = await browser.NewPageAsync();
         await BrowserHarness.LoginAsync(page, server.BaseUrl, GreenConsoleServer.AdminUser, GreenConsoleServer.AdminPassword);
         await BrowserHarness.GotoAsync(page, server.BaseUrl + "/admin/users");
-        await CreateUserAsync(page, "operator1", OperatorPassword, "Operator");
-        await CreateUserAsync(page, "researcher1", ResearcherPassword, "Researcher");
+        await BrowserHarness.CreateUserAsync(page, "operator1", OperatorPassword, "Operator");
+        await BrowserHarness.CreateUserAsync(page, "researcher1", ResearcherPassword, "Researcher");
         await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "users");
         await page.Context.CloseAsync();
-    }
-
-    private static async Task CreateUserAsync(IPage page, string name, string password, string role)
-    {
-        await page.FillAsync("input[name=new-user]", name);
-        await page.FillAsync("input[name=new-password]", password);
-        await page.ClickAsync("#new-role");
-        await page.ClickAsync($".rz-dropdown-item >> text={role}");
-        await page.ClickAsync("button:has-text('Create user')");
-        await Assertions.Expect(page.Locator(".rz-data-grid")).ToContainTextAsync(name);
     }
 
     public async Task DisposeAsync()
