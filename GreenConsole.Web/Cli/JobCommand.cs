@@ -144,8 +144,8 @@ internal static class JobCommand
     {
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
+        // Warnings only (not the app's "Logging" section): stdout is the verb's answer and stderr should carry only trouble.
         services.AddLogging(logging => logging
-            .AddConfiguration(configuration.GetSection("Logging"))
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
             .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error)

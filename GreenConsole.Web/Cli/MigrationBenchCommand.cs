@@ -23,7 +23,8 @@ internal sealed record MigrationBenchRow(
     double VerifySeconds,
     double StartSeconds,
     double OtherSeconds,
-    string Outcome)
+    string Outcome,
+    string Detail)
 {
     public double Ratio => PlainCopySeconds > 0 ? DowntimeSeconds / PlainCopySeconds : double.NaN;
 
@@ -191,7 +192,7 @@ internal static class MigrationBenchCommand
             await output.WriteLineAsync($"bench migration: {source.Zone} (cloud {source.Id}, {source.Host}:{source.Port}) -> {target.Zone} (cloud {target.Id}, {target.Host}:{target.Port}); step delay {stepDelayMs} ms").ConfigureAwait(false);
             foreach (var size in sizes)
             {
-                var row = await MeasureAsync(jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
+                var row = await MeasureAsync(provider.GetRequiredService<ITrainingAgent>(), jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
                 rows.Add(row);
             }
 
@@ -211,11 +212,38 @@ internal static class MigrationBenchCommand
         }
     }
 
+    /// <summary>
+    /// Splits drain and start with the trainer's own timestamps (same host clock): stop request -> last step line
+    /// (stop latency), -> stopped event (checkpoint write), -> drain end (poll); Starting entered -> resume event
+    /// (ssh launch, Python/torch import, checkpoint load), -> first step line, -> migration end (poll).
+    /// </summary>
+    private static async Task<string> BreakdownAsync(
+        ITrainingAgent agent, SshTarget source, SshTarget target, string jobId, MigrationEntity m, IReadOnlyList<JobEventEntity> events, CancellationToken ct)
+    {
+        var src = (await agent.PollAsync(source, jobId, 0, ct).ConfigureAwait(false)).Lines;
+        var dst = (await agent.PollAsync(target, jobId, m.LaunchProgressOffset ?? 0, ct).ConfigureAwait(false)).Lines;
+        var stop = m.StopRequestedAt;
+        var stopped = src.LastOrDefault(l => l.Event == "stopped")?.Timestamp;
+        var lastStep = src.LastOrDefault(l => l.IsStep && (stopped is null || l.Timestamp <= stopped))?.Timestamp;
+        var drainEnd = events.FirstOrDefault(e => e.MigrationId == m.Id && e.FromStep == "Draining")?.At;
+        var startEntered = events.FirstOrDefault(e => e.MigrationId == m.Id && e.ToStep == "Starting")?.At;
+        var resumed = dst.FirstOrDefault(l => l.Event == "resume")?.Timestamp;
+        var firstStep = dst.FirstOrDefault(l => l.IsStep)?.Timestamp;
+        static string S(DateTimeOffset? a, DateTimeOffset? b) =>
+            a is { } x && b is { } y ? (y - x).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "?";
+        return $"drain = stop latency {S(stop, lastStep)} + checkpoint write {S(lastStep, stopped)} + detection {S(stopped, drainEnd)}; " +
+            $"start = launch+import+load {S(startEntered, resumed)} + first step {S(resumed, firstStep)} + detection {S(firstStep, m.CompletedAt)}";
+    }
+
     private static async Task<MigrationBenchRow> MeasureAsync(
-        JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
+        ITrainingAgent agent, JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
         SshTarget source, SshTarget target, int stepDelayMs, long size, TextWriter output, CancellationToken ct)
     {
         var label = FormatSize(size);
+        // The web app keeps masters to its clouds open (health checks every 30 s, ControlPersist 300 s), so both the
+        // migration and the plain copy are measured over warm connections.
+        await shell.CheckAsync(source, ct).ConfigureAwait(false);
+        await shell.CheckAsync(target, ct).ConfigureAwait(false);
         // Enough epochs that the job still trains when the migration starts, whatever the step delay.
         var job = await jobs.StartAsync(new JobStartRequest(sourceId, "bench-" + label.Replace(" ", "", StringComparison.Ordinal), Epochs: 50, StepDelayMs: stepDelayMs, CheckpointPadBytes: size), ct).ConfigureAwait(false);
         try
@@ -255,13 +283,15 @@ internal static class MigrationBenchCommand
                 await output.WriteLineAsync($"  {label}: migration ended in {m.Step}: {m.Error}").ConfigureAwait(false);
             }
 
+            var detail = await BreakdownAsync(agent, source, target, job.Id, m, events, ct).ConfigureAwait(false);
             await StopJobAsync(jobs, db, job.Id, ct).ConfigureAwait(false);
             await RemoveJobFilesAsync(shell, [source, target], job.Id, ct).ConfigureAwait(false);
 
             var copy = await PlainCopyAsync(shell, source, target, size, ct).ConfigureAwait(false);
-            var row = new MigrationBenchRow(size, downtime, copy, drain, transfer, verify, start, other, m.Step);
+            var row = new MigrationBenchRow(size, downtime, copy, drain, transfer, verify, start, other, m.Step, detail);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  {label}: downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); plain copy {copy:0.00} s")).ConfigureAwait(false);
+            await output.WriteLineAsync("    " + detail).ConfigureAwait(false);
             return row;
         }
         catch
