@@ -386,6 +386,7 @@ internal static class MigrationBenchCommand
         }
 
         await output.WriteLineAsync("downtime = stop request -> first new progress line on the target (driver's DowntimeSeconds); drain = stop latency + checkpoint write; " +
-            "start = launch + Python/torch import + first step + poll; plain copy = IRemoteShell.CopyBetweenAsync of a /dev/urandom file (tar relayed through this host over two SSH connections, like scp -3).").ConfigureAwait(false);
+            "a negative stop latency means the stop arrived during the step delay after the last logged step; " +
+            "start = launch + Python/torch import + checkpoint load/verify + first step + poll; plain copy = IRemoteShell.CopyBetweenAsync of a /dev/urandom file (tar relayed through this host over two SSH connections, like scp -3).").ConfigureAwait(false);
     }
 }
