@@ -1,27 +1,57 @@
 #!/usr/bin/env bash
-# GreenConsole benchmarks.
+# GreenConsole benchmarks; each case runs the built app's `bench <case>` verb through scripts/run.sh.
 #
+#   scripts/bench.sh migration [--sizes 1MB,100MB,1GB] [--from KR] [--to CA-ON] [--step-delay-ms 100] [--csv FILE]
+#       Migration downtime (stop request -> first new progress line on the target, real controller and driver) per
+#       checkpoint size vs. a plain copy of as many bytes between the same two lab clouds.
+#   scripts/bench.sh ssh [--iterations 20] [--csv FILE]
+#       First command over a new master connection and multiplexed commands, per lab cloud.
+#   scripts/bench.sh csv [--rows 1000]
+#       CSV import into a fresh database, then re-import.
 #   scripts/bench.sh telemetry [--clouds 5,50,200] [--cycles 3] [--ingest 50000]
-#       Starts its own SSH lab (scripts/lab.sh, private LAB_DIR and ports), registers many cloud ids over the lab's
-#       sshd endpoints, times hardware poll cycles (wall time, controller CPU) and SQLite ingest, then stops the lab.
+#       Hardware poll cycles over many cloud ids (lab endpoints) and SQLite ingest.
+#
+# Without --csv, migration, ssh and telemetry start their own SSH lab (scripts/lab.sh: private LAB_DIR, ports and
+# user names) and stop it afterwards, so they never disturb a lab that is already running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+private_lab() {
+  export LAB_DIR="${LAB_DIR:-$(mktemp -d /tmp/gc-bench-lab-XXXXXX)}"
+  export LAB_PORT_BASE="${LAB_PORT_BASE:-$(( 40000 + RANDOM % 20000 ))}"
+  export LAB_USER_PREFIX="${LAB_USER_PREFIX:-gcb$(printf '%04d' $((RANDOM % 10000)))-}"
+  cleanup() { "$root/scripts/lab.sh" down >/dev/null 2>&1 || true; rm -rf "$LAB_DIR"; }
+  trap cleanup EXIT
+  "$root/scripts/lab.sh" up >/dev/null
+}
+
+has_csv() {
+  local a
+  for a in "$@"; do
+    [ "$a" = "--csv" ] && return 0
+  done
+  return 1
+}
+
 case "${1:-}" in
+  migration|ssh)
+    if has_csv "${@:2}"; then
+      "$root/scripts/run.sh" bench "$1" "${@:2}"
+    else
+      private_lab
+      "$root/scripts/run.sh" bench "$1" --csv "$LAB_DIR/ssh_data.csv" "${@:2}"
+    fi
+    ;;
+  csv)
+    "$root/scripts/run.sh" bench csv "${@:2}"
+    ;;
   telemetry)
-    shift
-    export LAB_DIR="${LAB_DIR:-$(mktemp -d /tmp/gc-bench-lab-XXXXXX)}"
-    export LAB_PORT_BASE="${LAB_PORT_BASE:-$(( 40000 + RANDOM % 20000 ))}"
-    export LAB_USER_PREFIX="${LAB_USER_PREFIX:-gcb$(printf '%04d' $((RANDOM % 10000)))-}"
-    cleanup() { "$root/scripts/lab.sh" down >/dev/null 2>&1 || true; rm -rf "$LAB_DIR"; }
-    trap cleanup EXIT
-    "$root/scripts/lab.sh" up >/dev/null
-    dotnet build GreenConsole.Web -c Release -v quiet -nologo >/dev/null
-    dotnet GreenConsole.Web/bin/Release/net9.0/linux-x64/GreenConsole.Web.dll bench telemetry --lab-csv "$LAB_DIR/ssh_data.csv" "$@"
+    private_lab
+    "$root/scripts/run.sh" bench telemetry --lab-csv "$LAB_DIR/ssh_data.csv" "${@:2}"
     ;;
   *)
-    echo "usage: scripts/bench.sh telemetry [--clouds 5,50,200] [--cycles 3] [--ingest 50000]" >&2
+    echo "usage: scripts/bench.sh migration|ssh|csv|telemetry [options]  (see the comment at the top of this script)" >&2
     exit 2
     ;;
 esac
