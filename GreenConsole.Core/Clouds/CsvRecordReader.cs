@@ -3,13 +3,13 @@ using System.Text;
 namespace GreenConsole.Core.Clouds;
 
 /// <summary>A CSV record: its fields (trimmed) and the 1-based line on which it starts.</summary>
-internal sealed record CsvRecord(int Line, IReadOnlyList<string> Fields);
+public sealed record CsvRecord(int Line, IReadOnlyList<string> Fields);
 
 /// <summary>
 /// RFC 4180 reader with the leniency admins' files need: CR, LF or CRLF line ends, blanks around fields and
 /// around quoted fields, and quoted fields that hold commas, doubled quotes and line breaks. Blank lines are skipped.
 /// </summary>
-internal static class CsvRecordReader
+public static class CsvRecordReader
 {
     public static (List<CsvRecord> Records, CsvIssue? Error) Read(string text)
     {

@@ -101,6 +101,19 @@ public sealed class BrowserResearcherTests(SshLabFixture lab) : IAsyncLifetime
             Assert.True(doc.RootElement.GetProperty("migrations").GetArrayLength() >= 1);
         }
 
+        // Fleet reports export with the researcher's own session.
+        var clouds = await page.APIRequest.GetAsync(server.BaseUrl + "/api/reports/clouds?format=csv");
+        Assert.Equal(200, clouds.Status);
+        var cloudsCsv = await clouds.TextAsync();
+        Assert.StartsWith("CloudId,Name,Host,Port,CountryCode,Zone,", cloudsCsv, StringComparison.Ordinal);
+        Assert.Contains("CA-ON", cloudsCsv, StringComparison.Ordinal);
+        var carbon = await page.APIRequest.GetAsync(server.BaseUrl + "/api/reports/carbon?format=json");
+        Assert.Equal(200, carbon.Status);
+        using (var doc = System.Text.Json.JsonDocument.Parse(await carbon.TextAsync()))
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Array, doc.RootElement.ValueKind);
+        }
+
         await BrowserHarness.GotoAsync(page, server.BaseUrl + "/");
         await Assertions.Expect(page.Locator("#carbon-map")).Not.ToHaveAttributeAsync("data-migrations", "0", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("path.gc-migration-arrow")).Not.ToHaveCountAsync(0);

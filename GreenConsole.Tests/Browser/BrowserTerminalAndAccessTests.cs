@@ -93,9 +93,11 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
     /// <summary>Runs stty size with a unique marker and returns "rows cols" as the remote shell sees it.</summary>
     private static async Task<string> SttySizeAsync(IPage page, ILocator terminal, string marker)
     {
+        // A viewport change re-lays out the page; give the terminal the keyboard again before typing.
+        await page.Locator(".gc-terminal .xterm-helper-textarea").FocusAsync();
         await page.Keyboard.TypeAsync($"echo size-{marker}=$(stty size)=\n");
         var pattern = new System.Text.RegularExpressions.Regex($"size-{marker}=(\\d+ \\d+)=");
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
             var match = pattern.Match(await terminal.InnerTextAsync());

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Clouds;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -170,85 +171,34 @@ public sealed class SshLabFixture : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>The lab's CSV read with the product's own parser, so the fixture also proves the lab file is importable.</summary>
     private IReadOnlyList<LabCloud> ParseCsv(string[] lines)
     {
-        const string Header = "IP Address of Cloud Server,Username,Password,Port,Country Code,Country Name,Zone,Threshold,Key Path,PUE,Label";
-        if (lines.Length == 0 || lines[0] != Header)
+        var parsed = CloudCsvParser.Parse(string.Join('\n', lines));
+        if (parsed.HasErrors)
         {
-            throw new InvalidOperationException($"{CsvPath}: unexpected header '{lines.FirstOrDefault()}'.");
+            throw new InvalidOperationException($"{CsvPath}: {string.Join("; ", parsed.AllErrors)}");
         }
 
-        var clouds = new List<LabCloud>();
-        foreach (var (line, i) in lines.Skip(1).Where(l => l.Length > 0).Select((l, i) => (l, i)))
+        return parsed.Rows.Select((row, i) =>
         {
-            var f = SplitCsv(line);
-            if (f.Count != 11)
-            {
-                throw new InvalidOperationException($"{CsvPath} row {i + 2}: expected 11 fields, got {f.Count}.");
-            }
-
-            var user = f[1];
-            clouds.Add(new LabCloud(
+            var c = row.Cloud!;
+            return new LabCloud(
                 Number: i + 1,
                 Name: Names[i],
-                Zone: f[6],
-                CountryCode: f[4],
-                CountryName: f[5],
-                Host: f[0],
-                Port: int.Parse(f[3], CultureInfo.InvariantCulture),
-                Username: user,
-                Password: f[2].Length == 0 ? null : f[2],
-                KeyPath: f[8].Length == 0 ? KeyPath : f[8],
-                BaseDir: IsRoot ? $"/home/{user}" : Path.Combine(LabDir, "clouds", Names[i]),
-                Threshold: double.Parse(f[7], CultureInfo.InvariantCulture),
-                Pue: double.Parse(f[9], CultureInfo.InvariantCulture),
-                Label: f[10]));
-        }
-
-        return clouds;
-    }
-
-    private static List<string> SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        fields.Add(current.ToString());
-        return fields;
+                Zone: c.Zone,
+                CountryCode: c.CountryCode,
+                CountryName: c.CountryName,
+                Host: c.Host,
+                Port: c.Port,
+                Username: c.Username,
+                Password: c.Password,
+                KeyPath: c.KeyPath ?? KeyPath,
+                BaseDir: IsRoot ? $"/home/{c.Username}" : Path.Combine(LabDir, "clouds", Names[i]),
+                Threshold: c.ThresholdGPerKwh ?? 0,
+                Pue: c.Pue,
+                Label: c.Label ?? "");
+        }).ToList();
     }
 
     private static int FindFreePortRange(int count)

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Clouds;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -62,20 +63,15 @@ public static class TelemetryBenchmark
 
     public static IReadOnlyList<LabEndpoint> ReadLabCsv(FileInfo file)
     {
-        var lines = File.ReadAllLines(file.FullName, Encoding.UTF8).Where(l => l.Length > 0).ToList();
-        var endpoints = new List<LabEndpoint>();
-        foreach (var line in lines.Skip(1))
+        var parsed = CloudCsvParser.Parse(File.ReadAllText(file.FullName, Encoding.UTF8));
+        if (parsed.HasErrors)
         {
-            var f = SplitCsv(line);
-            if (f.Count < 10)
-            {
-                throw new InvalidOperationException($"{file.FullName}: expected the lab CSV's 11 columns, got {f.Count}.");
-            }
-
-            endpoints.Add(new LabEndpoint(f[0], int.Parse(f[3], CultureInfo.InvariantCulture), f[1], f[2].Length == 0 ? null : f[2],
-                f[8].Length == 0 ? null : f[8], f[6], f[4], f[5], double.Parse(f[9], CultureInfo.InvariantCulture)));
+            throw new InvalidOperationException($"{file.FullName}: {string.Join("; ", parsed.AllErrors)}");
         }
 
+        var endpoints = parsed.Rows.Select(r => r.Cloud!)
+            .Select(c => new LabEndpoint(c.Host, c.Port, c.Username, c.Password, c.KeyPath, c.Zone, c.CountryCode, c.CountryName, c.Pue))
+            .ToList();
         return endpoints.Count > 0 ? endpoints : throw new InvalidOperationException($"{file.FullName} lists no lab clouds.");
     }
 
@@ -249,37 +245,5 @@ public static class TelemetryBenchmark
         // Fields after "(comm) " start at field 3 (state); cutime and cstime are fields 16 and 17, in clock ticks (100 Hz on Linux).
         var ticks = long.Parse(fields[16 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[17 - 3], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
-    }
-
-    private static List<string> SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-            {
-                current.Append('"');
-                i++;
-            }
-            else if (c == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (c == ',' && !quoted)
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        fields.Add(current.ToString());
-        return fields;
     }
 }

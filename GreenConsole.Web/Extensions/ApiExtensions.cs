@@ -65,8 +65,24 @@ public static class ApiExtensions
             };
         });
 
+        var reports = api.MapGroup("/reports").RequireAuthorization(Policies.Research);
+        reports.MapGet("/clouds", async (string? format, FleetReports fleet, CancellationToken ct) =>
+            Export(await fleet.CloudsAsync(ct), format, "clouds"));
+        reports.MapGet("/carbon", async (DateTimeOffset? from, DateTimeOffset? to, string? format, FleetReports fleet, TimeProvider time, CancellationToken ct) =>
+        {
+            var end = to ?? time.GetUtcNow();
+            return Export(await fleet.CarbonAsync(from ?? end.AddDays(-1), end, ct), format, "carbon");
+        });
+
         return app;
     }
+
+    private static IResult Export<T>(IReadOnlyList<T> rows, string? format, string name) => format switch
+    {
+        null or "" or "json" => Results.File(Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(rows, ReportJson)), "application/json", $"{name}.json"),
+        "csv" => Results.File(Encoding.UTF8.GetBytes(FleetReports.ToCsv(rows)), "text/csv", $"{name}.csv"),
+        _ => Results.Problem($"Unknown format '{format}': use csv or json.", statusCode: StatusCodes.Status400BadRequest),
+    };
 
     private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {

@@ -71,6 +71,7 @@ public static class GreenConsoleExtensions
         builder.Services.AddSingleton<Dashboard.CarbonMapBuilder>();
         builder.Services.AddSingleton<Dashboard.IMapJobSource, Jobs.JobsMapSource>();
         builder.Services.AddSingleton<Reports.JobReportBuilder>();
+        builder.Services.AddSingleton<Reports.FleetReports>();
         builder.Services.AddSingleton<Dashboard.CarbonMapStore>();
         builder.Services.AddHostedService<Dashboard.CarbonMapRefresher>();
         return builder;

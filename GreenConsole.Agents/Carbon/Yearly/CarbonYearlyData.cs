@@ -1,3 +1,4 @@
+using GreenConsole.Core.Clouds;
 using System.Globalization;
 using System.Text;
 
@@ -34,8 +35,13 @@ internal sealed class CarbonYearlyData
             throw new FileNotFoundException($"Yearly carbon file not found: {path} (setting Carbon:Yearly:FilePath).", path);
         }
 
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        var header = reader.ReadLine() is { } h ? SplitCsvLine(h) : [];
+        var (records, error) = CsvRecordReader.Read(File.ReadAllText(path, Encoding.UTF8));
+        if (error is not null)
+        {
+            throw new InvalidDataException($"{path}: {error}");
+        }
+
+        var header = records.Count > 0 ? records[0].Fields : [];
         if (header.Count < 6
             || !header[3].Contains("Zone id", StringComparison.OrdinalIgnoreCase)
             || !header[4].Contains("direct", StringComparison.OrdinalIgnoreCase)
@@ -45,16 +51,10 @@ internal sealed class CarbonYearlyData
         }
 
         var zones = new Dictionary<string, YearlyZone>(StringComparer.OrdinalIgnoreCase);
-        var row = 1;
-        while (reader.ReadLine() is { } line)
+        foreach (var record in records.Skip(1))
         {
-            row++;
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var fields = SplitCsvLine(line);
+            var row = record.Line;
+            var fields = record.Fields;
             if (fields.Count < 6)
             {
                 throw new InvalidDataException($"{path} row {row}: expected at least 6 columns, found {fields.Count}.");
@@ -98,50 +98,6 @@ internal sealed class CarbonYearlyData
 
         var dash = key.LastIndexOf('-');
         return dash > 0 ? Find(key[..dash]) is { } parent ? parent with { How = parent.How + $"; {key} not in the table, used its parent zone" } : null : null;
-    }
-
-    /// <summary>Splits one RFC 4180 line (quoted fields may hold commas and doubled quotes; the file has no multi-line fields).</summary>
-    internal static List<string> SplitCsvLine(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        fields.Add(current.ToString());
-        return fields;
     }
 
     private static double Number(string? text, string what, string path, int row) =>

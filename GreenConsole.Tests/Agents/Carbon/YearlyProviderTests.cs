@@ -97,12 +97,4 @@ public class YearlyProviderTests
         Assert.False(Provider().Supports("XX"));
         Assert.True(Provider().Supports("fr"));
     }
-
-    [Fact]
-    public void Quoted_fields_with_commas_split_correctly()
-    {
-        var fields = CarbonYearlyData.SplitCsvLine("a,\"b, c\",\"say \"\"hi\"\"\",d");
-
-        Assert.Equal(["a", "b, c", "say \"hi\"", "d"], fields);
-    }
 }
