@@ -81,6 +81,7 @@ public static class GreenConsoleExtensions
     {
         builder.Services.AddOptions<Terminals.TerminalOptions>().Bind(builder.Configuration.GetSection(Terminals.TerminalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Terminals.TerminalSessionManager>();
+        builder.Services.AddHostedService<Terminals.TerminalShutdown>();
         return builder;
     }
 

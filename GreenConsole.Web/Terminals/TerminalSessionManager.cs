@@ -22,6 +22,7 @@ public sealed class TerminalSessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<TerminalSessionManager> _logger;
     private readonly ITimer _idleTimer;
+    private volatile bool _stopping;
 
     public TerminalSessionManager(CloudRepository clouds, IRemoteTerminalLauncher launcher, IDbContextFactory<GreenConsoleDbContext> db,
         IOptions<TerminalOptions> options, TimeProvider time, ILogger<TerminalSessionManager> logger)
@@ -82,8 +83,9 @@ public sealed class TerminalSessionManager : IAsyncDisposable
         }
         await session.Terminal.DisposeAsync();
         session.Output.Writer.TryComplete();
-        await using (var db = await _db.CreateDbContextAsync(CancellationToken.None))
+        if (!_stopping)
         {
+            await using var db = await _db.CreateDbContextAsync(CancellationToken.None);
             await db.TerminalAudit.Where(a => a.SessionId == sessionId)
                 .ExecuteUpdateAsync(u => u.SetProperty(a => a.ClosedAt, _time.GetUtcNow()).SetProperty(a => a.CloseReason, reason));
         }
@@ -114,25 +116,56 @@ public sealed class TerminalSessionManager : IAsyncDisposable
             // The session was closed while output was still arriving.
         }
         session.Output.Writer.TryComplete();
-        await CloseAsync(session.Id, "remote shell ended");
+        try
+        {
+            await CloseAsync(session.Id, "remote shell ended");
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            _logger.LogWarning(ex, "Could not record the end of terminal {Session}", session.Id);
+        }
     }
 
     private async Task CloseIdleAsync()
     {
-        foreach (var session in _sessions.Values.Where(s => s.IdleFor >= IdleTimeout))
+        try
         {
-            await CloseAsync(session.Id, $"idle for {_options.IdleTimeoutMinutes} min");
+            foreach (var session in _sessions.Values.Where(s => s.IdleFor >= IdleTimeout))
+            {
+                await CloseAsync(session.Id, $"idle for {_options.IdleTimeoutMinutes} min");
+            }
+        }
+        catch (Exception ex)
+        {
+            // A timer callback has no caller to report to; the next tick tries again.
+            _logger.LogWarning(ex, "Closing idle terminals failed");
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Called by the host while services still work, so the audit log records the shutdown.</summary>
+    public async Task CloseAllAsync(string reason)
     {
-        _idleTimer.Dispose();
         foreach (var id in _sessions.Keys)
         {
-            await CloseAsync(id, "server shutting down");
+            await CloseAsync(id, reason);
         }
     }
+
+    /// <summary>Last resort when the container goes away: end every ssh process; the database may already be gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stopping = true;
+        _idleTimer.Dispose();
+        await CloseAllAsync("server shutting down");
+    }
+}
+
+/// <summary>Closes every terminal when the host stops, before the database and DI container are disposed.</summary>
+internal sealed class TerminalShutdown(TerminalSessionManager manager) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => manager.CloseAllAsync("server shutting down");
 }
 
 public sealed class TerminalSession(string id, int cloudId, string cloudName, string userName, DateTimeOffset openedAt,
