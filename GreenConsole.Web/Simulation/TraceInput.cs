@@ -88,3 +88,20 @@ public static class TraceInput
         throw new ArgumentException($"{name} '{text}' is not a date (2023-01-01) or an ISO 8601 date-time (2023-01-01T06:00Z).");
     }
 }
+
+/// <summary>Cuts a loaded trace to a window, so one parsed file serves many runs.</summary>
+public static class TraceWindow
+{
+    public static CarbonTrace Slice(CarbonTrace trace, DateTimeOffset? from, DateTimeOffset? toExclusive)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        var first = from is { } f ? (int)Math.Max(0, Math.Ceiling((f - trace.Start).TotalHours)) : 0;
+        var end = toExclusive is { } t ? (int)Math.Min(trace.Hours, Math.Ceiling((t - trace.Start).TotalHours)) : trace.Hours;
+        if (end <= first)
+            throw new ArgumentException(
+                $"No hour of the trace ({trace.Start:yyyy-MM-dd HH:mm}Z + {trace.Hours} h) falls in the window {from:yyyy-MM-dd HH:mm} to {toExclusive:yyyy-MM-dd HH:mm}.");
+        if (first == 0 && end == trace.Hours)
+            return trace;
+        return new CarbonTrace(trace.Start.AddHours(first), trace.Zones, trace.Intensity.Select(row => row[first..end]).ToArray());
+    }
+}
