@@ -128,6 +128,9 @@ public sealed record SimulationInput
         return result;
     }
 
+    /// <summary>Hours one start needs in the trace: the job length, or its time-shift deadline when time-shift runs.</summary>
+    public static int DeadlineHoursFor(SimJob job, SimulationOptions options) => Span(job, options);
+
     internal static int Span(SimJob job, SimulationOptions options) =>
         (options.Policies & SimPolicies.TimeShift) != 0 ? DeadlineHours(job, options) : job.LengthHours;
 

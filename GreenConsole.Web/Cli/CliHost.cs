@@ -11,7 +11,7 @@ namespace GreenConsole.Web.Cli;
 /// </summary>
 public static class CliHost
 {
-    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "bench", "carbon", "job"];
+    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "bench", "carbon", "job", "simulate"];
 
     /// <summary>Runs a verb and returns its exit code, or null when <paramref name="args"/> names no verb (start the web app).</summary>
     public static Task<int?> TryRunAsync(string[] args, CancellationToken ct) => TryRunAsync(args, Console.Out, Console.Error, ct);
@@ -35,6 +35,7 @@ public static class CliHost
         root.Subcommands.Add(bench);
         root.Subcommands.Add(CarbonCommand.Create(configuration, output, error));
         root.Subcommands.Add(JobCommand.Create(configuration, output, error));
+        root.Subcommands.Add(SimulateCommand.Create(configuration, output, error));
 
         var parse = root.Parse(commandArgs);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct).ConfigureAwait(false);

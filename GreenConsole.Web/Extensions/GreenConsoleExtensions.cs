@@ -4,6 +4,7 @@ using GreenConsole.Web.Components;
 using GreenConsole.Web.Health;
 using GreenConsole.Web.Lab;
 using GreenConsole.Web.Scheduling;
+using GreenConsole.Web.Simulation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Radzen;
@@ -41,6 +42,17 @@ public static class GreenConsoleExtensions
             o.Duration = TimeSpan.FromDays(365);
         });
         services.AddScoped<CloudImportViewModel>();
+        services.AddSingleton<ShippedTraceCache>();
+        services.AddScoped(sp =>
+        {
+            var cache = sp.GetRequiredService<ShippedTraceCache>();
+            var clouds = sp.GetRequiredService<CloudRepository>();
+            return new SimulationViewModel(
+                cache.GetAsync,
+                async ct => (await clouds.ListAsync(ct).ConfigureAwait(false))
+                    .Select(c => new SimCloudSpec(c.Zone, c.ThresholdGPerKwh, c.Pue, c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
+                sp.GetRequiredService<IOptions<GreenConsole.Web.Jobs.JobsOptions>>().Value.Policy);
+        });
         services.AddHealthChecks();
         return builder;
     }

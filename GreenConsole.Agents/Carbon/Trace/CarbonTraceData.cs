@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using GreenConsole.Core.Simulation;
 
 namespace GreenConsole.Agents.Carbon.Trace;
 
@@ -10,8 +11,6 @@ namespace GreenConsole.Agents.Carbon.Trace;
 /// </summary>
 internal sealed class CarbonTraceData
 {
-    private const string ExpectedHeader = "datetime_utc,zone_id,ci_direct,ci_lca,is_estimated";
-
     private readonly Dictionary<string, int> _zoneIndex;
     private readonly float[][] _direct;
     private readonly float[][] _lifeCycle;
@@ -62,9 +61,9 @@ internal sealed class CarbonTraceData
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var reader = new StreamReader(gzip);
         var header = reader.ReadLine();
-        if (!string.Equals(header?.Trim(), ExpectedHeader, StringComparison.Ordinal))
+        if (!string.Equals(header?.Trim(), HourlyTraceCsv.Header, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"{path}: expected header '{ExpectedHeader}', found '{header}'.");
+            throw new InvalidDataException($"{path}: expected header '{HourlyTraceCsv.Header}', found '{header}'.");
         }
 
         var lineNumber = 1;
@@ -76,41 +75,36 @@ internal sealed class CarbonTraceData
                 continue;
             }
 
-            var parts = line.Split(',');
-            if (parts.Length != 5)
+            HourlyTraceRow row;
+            try
             {
-                throw new InvalidDataException($"{path} line {lineNumber}: expected 5 columns, found {parts.Length}.");
+                row = HourlyTraceCsv.ParseRow(line, lineNumber);
+            }
+            catch (TraceFormatException e)
+            {
+                throw new InvalidDataException($"{path} {e.Message}", e);
             }
 
-            if (!DateTimeOffset.TryParse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-            {
-                throw new InvalidDataException($"{path} line {lineNumber}: datetime_utc '{parts[0]}' is not a date-time.");
-            }
-
+            var at = row.At;
             var hour = (at - TraceTimeMapper.TraceYearStart).Ticks / TimeSpan.TicksPerHour;
-            if (hour is < 0 or >= TraceTimeMapper.HoursPerYear || (at - TraceTimeMapper.TraceYearStart).Ticks % TimeSpan.TicksPerHour != 0)
+            if (hour is < 0 or >= TraceTimeMapper.HoursPerYear)
             {
-                throw new InvalidDataException($"{path} line {lineNumber}: datetime_utc '{parts[0]}' is not a whole hour of 2023.");
+                throw new InvalidDataException($"{path} line {lineNumber}: datetime_utc '{at:O}' is not an hour of 2023.");
             }
 
-            if (!zoneIndex.TryGetValue(parts[1], out var z))
+            if (!zoneIndex.TryGetValue(row.Zone, out var z))
             {
                 z = zoneIndex.Count;
-                zoneIndex[parts[1]] = z;
+                zoneIndex[row.Zone] = z;
                 direct.Add(new float[TraceTimeMapper.HoursPerYear]);
                 lifeCycle.Add(new float[TraceTimeMapper.HoursPerYear]);
                 estimated.Add(new bool[TraceTimeMapper.HoursPerYear]);
                 seen.Add(new bool[TraceTimeMapper.HoursPerYear]);
             }
 
-            direct[z][hour] = ParseFloat(parts[2], "ci_direct", path, lineNumber);
-            lifeCycle[z][hour] = ParseFloat(parts[3], "ci_lca", path, lineNumber);
-            estimated[z][hour] = parts[4].Trim() switch
-            {
-                "1" or "true" or "True" => true,
-                "0" or "false" or "False" => false,
-                var other => throw new InvalidDataException($"{path} line {lineNumber}: is_estimated '{other}' is not 0 or 1."),
-            };
+            direct[z][hour] = (float)row.Direct;
+            lifeCycle[z][hour] = (float)row.LifeCycle;
+            estimated[z][hour] = row.Estimated;
             seen[z][hour] = true;
         }
 
@@ -125,9 +119,4 @@ internal sealed class CarbonTraceData
 
         return new CarbonTraceData(zoneIndex, [.. direct], [.. lifeCycle], [.. estimated], watch.Elapsed);
     }
-
-    private static float ParseFloat(string text, string column, string path, int lineNumber) =>
-        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
-            ? value
-            : throw new InvalidDataException($"{path} line {lineNumber}: {column} '{text}' is not a non-negative number.");
 }

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.IO.Compression;
+using GreenConsole.Agents.Carbon.Trace;
+using GreenConsole.Core.Simulation;
+
+namespace GreenConsole.Web.Simulation;
+
+/// <summary>
+/// Where a what-if run's hours come from: the shipped 2023 file (Carbon:Trace:FilePath), any window of it, or a
+/// user CSV in the same long format. Parsing is <see cref="HourlyTraceCsv"/>'s; this class only opens files and
+/// streams. An upload is parsed in memory and never written anywhere, so a rejected one leaves nothing behind.
+/// </summary>
+public static class TraceInput
+{
+    /// <summary>Largest upload accepted: a year of 16 zones is about 7 MB uncompressed.</summary>
+    public const long MaxUploadBytes = 64L * 1024 * 1024;
+
+    /// <summary>The shipped trace path from settings, resolved against the app's base directory like the live replay does.</summary>
+    public static string ShippedPath(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var path = configuration[$"{CarbonTraceOptions.SectionName}:{nameof(CarbonTraceOptions.FilePath)}"] ?? new CarbonTraceOptions().FilePath;
+        return Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, path));
+    }
+
+    /// <summary>Reads a trace file (.gz or plain CSV). Format errors throw <see cref="TraceFormatException"/> (line named).</summary>
+    public static async Task<CarbonTrace> LoadFileAsync(string path, HourlyTraceReadOptions options, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Trace file not found: {path}", path);
+        await using var file = File.OpenRead(path);
+        return await ReadAsync(file, path, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads an uploaded trace; gzip when <paramref name="name"/> ends in .gz.</summary>
+    public static Task<CarbonTrace> ReadAsync(Stream stream, string name, HourlyTraceReadOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        // The parser is synchronous CPU work over a stream; run it off the caller's thread (a Blazor circuit or the CLI).
+        return Task.Run(() =>
+        {
+            Stream source = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
+            try
+            {
+                using var reader = new StreamReader(source, leaveOpen: true);
+                return HourlyTraceCsv.Read(reader, options, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new TraceFormatException(0, $"{name} is not a readable gzip file: {e.Message}");
+            }
+            finally
+            {
+                if (!ReferenceEquals(source, stream))
+                    source.Dispose();
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Parses a window: <paramref name="from"/> is the first hour kept; <paramref name="to"/> given as a date
+    /// (2023-12-31) includes that whole day, given as a date-time it is the exclusive end.
+    /// </summary>
+    public static (DateTimeOffset? From, DateTimeOffset? ToExclusive) ParseWindow(string? from, string? to)
+    {
+        DateTimeOffset? start = null, end = null;
+        if (!string.IsNullOrWhiteSpace(from))
+            start = ParseInstant(from, "--from", dateIsEndOfDay: false);
+        if (!string.IsNullOrWhiteSpace(to))
+            end = ParseInstant(to, "--to", dateIsEndOfDay: true);
+        if (start is { } s && end is { } e && e <= s)
+            throw new ArgumentException($"The window is empty: --to {to} is not after --from {from}.");
+        return (start, end);
+    }
+
+    private static DateTimeOffset ParseInstant(string text, string name, bool dateIsEndOfDay)
+    {
+        var trimmed = text.Trim();
+        if (DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            return dateIsEndOfDay ? midnight.AddDays(1) : midnight;
+        }
+
+        if (DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            return at;
+        throw new ArgumentException($"{name} '{text}' is not a date (2023-01-01) or an ISO 8601 date-time (2023-01-01T06:00Z).");
+    }
+}
+
+/// <summary>Cuts a loaded trace to a window, so one parsed file serves many runs.</summary>
+public static class TraceWindow
+{
+    public static CarbonTrace Slice(CarbonTrace trace, DateTimeOffset? from, DateTimeOffset? toExclusive)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        var first = from is { } f ? (int)Math.Max(0, Math.Ceiling((f - trace.Start).TotalHours)) : 0;
+        var end = toExclusive is { } t ? (int)Math.Min(trace.Hours, Math.Ceiling((t - trace.Start).TotalHours)) : trace.Hours;
+        if (end <= first)
+            throw new ArgumentException(
+                $"No hour of the trace ({trace.Start:yyyy-MM-dd HH:mm}Z + {trace.Hours} h) falls in the window {from:yyyy-MM-dd HH:mm} to {toExclusive:yyyy-MM-dd HH:mm}.");
+        if (first == 0 && end == trace.Hours)
+            return trace;
+        return new CarbonTrace(trace.Start.AddHours(first), trace.Zones, trace.Intensity.Select(row => row[first..end]).ToArray());
+    }
+}
