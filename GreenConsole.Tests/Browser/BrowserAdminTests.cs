@@ -71,6 +71,17 @@ public sealed class BrowserAdminTests(SshLabFixture lab) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#overview-clouds")).ToContainTextAsync("US-CAL-CISO");
         await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "overview");
 
+        // The what-if simulator runs in the page with progress, and reports all five policies.
+        await BrowserHarness.GotoAsync(page, server.BaseUrl + "/simulate");
+        await page.ClickAsync("#run");
+        var table = page.Locator("#simulate-table");
+        await Assertions.Expect(table).ToContainTextAsync("oracle", new() { Timeout = 120_000 });
+        foreach (var policy in new[] { "stay", "threshold-lowest", "greenconsole", "time-shift" })
+        {
+            await Assertions.Expect(table).ToContainTextAsync(policy);
+        }
+        await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "simulate");
+
         // Passwords are never sent back to the browser.
         var html = await page.ContentAsync();
         foreach (var cloud in lab.Clouds.Where(c => c.Password is not null))
