@@ -69,6 +69,7 @@ public sealed class BrowserAdminTests(SshLabFixture lab) : IAsyncLifetime
         await Assertions.Expect(page.Locator("path.gc-cloud-marker")).ToHaveCountAsync(lab.Clouds.Count);
         await Assertions.Expect(page.Locator(".gc-map-legend")).ToContainTextAsync("gCO");
         await Assertions.Expect(page.Locator("#overview-clouds")).ToContainTextAsync("US-CAL-CISO");
+        await Assertions.Expect(page.Locator("#impact")).ToContainTextAsync("tree-months");
         await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "overview");
 
         // The what-if simulator runs in the page with progress, and reports all five policies.
