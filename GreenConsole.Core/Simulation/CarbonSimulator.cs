@@ -150,4 +150,31 @@ public static class CarbonSimulator
             PerJobGco2 = perJob,
         };
     }
+
+    /// <summary>
+    /// The greenconsole policy's decision at every hour of one job, started at trace hour <paramref name="startHour"/>
+    /// on cloud <paramref name="startCloudIndex"/>: the same run that <see cref="Run"/> aggregates, hour by hour.
+    /// <see cref="SimulationOptions.Policies"/> and <see cref="SimulationOptions.StartCloudIndices"/> are ignored.
+    /// </summary>
+    public static IReadOnlyList<SimHourDecision> TraceGreenConsole(SimulationInput input, int startHour, int startCloudIndex)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var single = input with
+        {
+            StartHours = [startHour],
+            Options = new SimulationOptions
+            {
+                GreenConsole = input.Options.GreenConsole,
+                StartCloudIndices = [startCloudIndex],
+                TimeShiftDeadlineFactor = input.Options.TimeShiftDeadlineFactor,
+                GreenConsoleForecastHours = input.Options.GreenConsoleForecastHours,
+                Policies = SimPolicies.GreenConsole,
+            },
+        };
+        var model = SimModel.Build(single);
+        model.PrepareStates(startHour, startHour + model.L);
+        var log = new List<SimHourDecision>(model.L);
+        SimPolicyRuns.GreenConsole(model, new MigrationPolicy(model.PolicyOptions), startHour, startCloudIndex, log);
+        return log;
+    }
 }

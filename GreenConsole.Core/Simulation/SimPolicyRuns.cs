@@ -58,8 +58,9 @@ internal static class SimPolicyRuns
     /// <summary>
     /// Calls the production <see cref="MigrationPolicy"/> at the start of every hour. A fresh job counts as having
     /// arrived one dwell time ago: the dwell guard stops ping-pong after a move, not the first placement.
+    /// With <paramref name="log"/>, every hour's decision is appended to it (used to compare with the live controller).
     /// </summary>
-    public static JobOutcome GreenConsole(SimModel m, MigrationPolicy policy, int s, int c0)
+    public static JobOutcome GreenConsole(SimModel m, MigrationPolicy policy, int s, int c0, List<SimHourDecision>? log = null)
     {
         var o = new JobOutcome();
         var cur = c0;
@@ -87,6 +88,7 @@ internal static class SimPolicyRuns
                 Clouds = m.StatesAt(t),
                 MeasuredBandwidth = m.MeasuredBandwidth,
             });
+            log?.Add(new SimHourDecision(t, now, m.Ids[cur], decision));
             if (decision.Action == MigrationAction.Migrate)
             {
                 var target = m.IdIndex[decision.TargetCloudId!];

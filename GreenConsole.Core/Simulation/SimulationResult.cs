@@ -1,6 +1,13 @@
 using System.Text.Json.Serialization;
+using GreenConsole.Core.Migration;
 
 namespace GreenConsole.Core.Simulation;
+
+/// <summary>
+/// One hour of a simulated greenconsole job: trace hour index <paramref name="Hour"/> (starting at
+/// <paramref name="At"/>), the cloud the job was on before deciding, and the policy's full decision.
+/// </summary>
+public sealed record SimHourDecision(int Hour, DateTimeOffset At, string CloudId, MigrationDecision Decision);
 
 /// <summary>Exact policy names used as JSON keys and in the UI.</summary>
 public static class PolicyNames

@@ -63,6 +63,28 @@ public class CarbonSimulatorTests
     }
 
     [Fact]
+    public void Greenconsole_decision_trace_shows_each_hour_of_the_hand_case()
+    {
+        var input = HandCase();
+
+        var log = CarbonSimulator.TraceGreenConsole(input, startHour: 0, startCloudIndex: 0);
+
+        Assert.Equal([0, 1, 2], log.Select(d => d.Hour));
+        Assert.Equal([T0, T0.AddHours(1), T0.AddHours(2)], log.Select(d => d.At));
+        Assert.Equal(["A", "B", "B"], log.Select(d => d.CloudId));
+        Assert.Equal([MigrationAction.Migrate, MigrationAction.Stay, MigrationAction.Stay], log.Select(d => d.Decision.Action));
+        Assert.Equal("B", log[0].Decision.TargetCloudId);
+        Assert.Equal(MigrationReason.BelowThreshold, log[1].Decision.Reason);
+        Assert.Equal(MigrationReason.NoCandidate, log[2].Decision.Reason);
+        Assert.Equal(CarbonSimulator.Run(input).GreenConsole!.Migrations, log.Count(d => d.Decision.Action == MigrationAction.Migrate));
+
+        // Started on B at hour 1: below threshold, then B turns dirty with 1 h left, too little to pay for a move.
+        var fromB = CarbonSimulator.TraceGreenConsole(input with { Job = input.Job with { LengthHours = 2 } }, startHour: 1, startCloudIndex: 1);
+        Assert.Equal([1, 2], fromB.Select(d => d.Hour));
+        Assert.Equal([MigrationReason.BelowThreshold, MigrationReason.NoCandidate], fromB.Select(d => d.Decision.Reason));
+    }
+
+    [Fact]
     public void Greenconsole_with_a_perfect_forecast_matches_the_oracle_in_the_hand_case()
     {
         var r = CarbonSimulator.Run(HandCase(forecastHours: 6));

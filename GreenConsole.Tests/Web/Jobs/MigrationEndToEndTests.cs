@@ -49,7 +49,6 @@ internal static class MigrationLabData
 [Collection(SshLabCollection.Name)]
 public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
 {
-    private const CarbonSignal Signal = CarbonSignal.LifeCycle;
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-migration-test-");
     private readonly MigrationTestClock _clock = new();
@@ -70,43 +69,11 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
             ["Migration:Timeouts:MaxTransferAttempts"] = maxTransferAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, hooks);
 
-    private async Task<double> IntensityAsync(MigrationTestHost host, string zone) =>
-        (await host.Carbon.GetCurrentAsync(zone, Signal, CancellationToken.None))!.GramsPerKwh;
+    private static Task<double> IntensityAsync(MigrationTestHost host, string zone) => host.IntensityAsync(zone);
 
-    /// <summary>The first hour k (from the trace start) at which <paramref name="zone"/>'s intensity rises into hour k+1, read from the data.</summary>
-    private async Task<(TimeSpan Hour, double Before, double After)> FindRiseAsync(MigrationTestHost host, string zone)
-    {
-        for (var k = 0; k < 24 * 14; k++)
-        {
-            _clock.Offset = TimeSpan.FromHours(k);
-            var before = await IntensityAsync(host, zone);
-            _clock.Offset = TimeSpan.FromHours(k + 1);
-            var after = await IntensityAsync(host, zone);
-            if (after > before + 2)
-            {
-                _clock.Offset = TimeSpan.FromHours(k);
-                return (TimeSpan.FromHours(k), before, after);
-            }
-        }
+    private static Task<(TimeSpan Hour, double Before, double After)> FindRiseAsync(MigrationTestHost host, string zone) => host.FindRiseAsync(zone);
 
-        throw new InvalidOperationException($"Zone {zone} never rises within two weeks of {MigrationLabData.TraceStart:O}.");
-    }
-
-    /// <summary>Thresholds: source crosses between hour k and k+1; only <paramref name="target"/> qualifies; the rest never do.</summary>
-    private async Task ArrangeThresholdsAsync(MigrationTestHost host, string source, string target)
-    {
-        var (hour, before, after) = await FindRiseAsync(host, source);
-        _clock.Offset = hour + TimeSpan.FromHours(1);
-        var targetAfter = await IntensityAsync(host, target);
-        var sourceAfter = await IntensityAsync(host, source);
-        Assert.True(sourceAfter > targetAfter + 20, $"the trace must make {target} cleaner than {source} at that hour ({targetAfter} vs {sourceAfter})");
-        _clock.Offset = hour;
-        foreach (var c in await host.Clouds.ListAsync(CancellationToken.None))
-        {
-            var threshold = c.Zone == source ? (before + after) / 2 : c.Zone == target ? targetAfter + 100 : 0;
-            await host.SetThresholdAsync(c.Id, threshold);
-        }
-    }
+    private static Task ArrangeThresholdsAsync(MigrationTestHost host, string source, string target) => host.ArrangeThresholdsAsync(source, target);
 
     private static Task<JobEntity> WaitForJobAsync(MigrationTestHost host, string id, Func<JobEntity, bool> condition, string what) =>
         MigrationTestHost.WaitForAsync(async () =>

@@ -18,11 +18,14 @@ namespace GreenConsole.Tests.Web.Jobs;
 /// <summary>The real controller built through DI over a temp SQLite file and the lab's clouds; dispose it to "kill" the controller.</summary>
 internal sealed class MigrationTestHost : IAsyncDisposable
 {
-    private MigrationTestHost(ServiceProvider services, MigrationController controller)
+    private MigrationTestHost(ServiceProvider services, MigrationController controller, MigrationTestClock clock)
     {
         Services = services;
         Controller = controller;
+        Clock = clock;
     }
+
+    public MigrationTestClock Clock { get; }
 
     public ServiceProvider Services { get; }
 
@@ -89,11 +92,52 @@ internal sealed class MigrationTestHost : IAsyncDisposable
         hooks?.Invoke(provider.GetRequiredService<MigrationHooks>());
         var controller = provider.GetRequiredService<MigrationController>();
         await controller.StartAsync(CancellationToken.None);
-        return new MigrationTestHost(provider, controller);
+        return new MigrationTestHost(provider, controller, clock);
     }
 
     public async Task<CloudSummary> CloudAsync(string zone) =>
         (await Clouds.ListAsync(CancellationToken.None)).Single(c => c.Zone == zone);
+
+    /// <summary>The replayed intensity of <paramref name="zone"/> at the clock's current hour.</summary>
+    public async Task<double> IntensityAsync(string zone) =>
+        (await Carbon.GetCurrentAsync(zone, CarbonSignal.LifeCycle, CancellationToken.None))!.GramsPerKwh;
+
+    /// <summary>The first hour k (from the trace start) at which <paramref name="zone"/>'s intensity rises into hour k+1, read from the data; leaves the clock at k.</summary>
+    public async Task<(TimeSpan Hour, double Before, double After)> FindRiseAsync(string zone)
+    {
+        for (var k = 0; k < 24 * 14; k++)
+        {
+            Clock.Offset = TimeSpan.FromHours(k);
+            var before = await IntensityAsync(zone);
+            Clock.Offset = TimeSpan.FromHours(k + 1);
+            var after = await IntensityAsync(zone);
+            if (after > before + 2)
+            {
+                Clock.Offset = TimeSpan.FromHours(k);
+                return (TimeSpan.FromHours(k), before, after);
+            }
+        }
+
+        throw new InvalidOperationException($"Zone {zone} never rises within two weeks of {MigrationLabData.TraceStart:O}.");
+    }
+
+    /// <summary>Thresholds: source crosses between hour k and k+1; only <paramref name="target"/> qualifies; the rest never do. Leaves the clock at k.</summary>
+    public async Task<TimeSpan> ArrangeThresholdsAsync(string source, string target)
+    {
+        var (hour, before, after) = await FindRiseAsync(source);
+        Clock.Offset = hour + TimeSpan.FromHours(1);
+        var targetAfter = await IntensityAsync(target);
+        var sourceAfter = await IntensityAsync(source);
+        Assert.True(sourceAfter > targetAfter + 20, $"the trace must make {target} cleaner than {source} at that hour ({targetAfter} vs {sourceAfter})");
+        Clock.Offset = hour;
+        foreach (var c in await Clouds.ListAsync(CancellationToken.None))
+        {
+            var threshold = c.Zone == source ? (before + after) / 2 : c.Zone == target ? targetAfter + 100 : 0;
+            await SetThresholdAsync(c.Id, threshold);
+        }
+
+        return hour;
+    }
 
     public async Task SetThresholdAsync(int cloudId, double threshold)
     {
