@@ -12,7 +12,7 @@
 #       Hardware poll cycles over many cloud ids (lab endpoints) and SQLite ingest.
 #   scripts/bench.sh ui
 #       Issue #5: p50/p95/p99/max server time of Blazor page interactions with 5 browser sessions scripted for 60 s
-#       (GC_UI_BENCH_SECONDS overrides) and 50 clouds polled every 5 s; goal p95 < 50 ms. Runs the test class
+#       (GC_UI_BENCH_SECONDS overrides) and 50 clouds polled every 5 s (GC_UI_BENCH_CLOUDS overrides); goal p95 < 50 ms. Runs the test class
 #       GreenConsole.Tests/Browser/BrowserUiBenchmark (its own SSH lab and app process) and prints the numbers.
 #
 # Without --csv, migration, ssh and telemetry start their own SSH lab (scripts/lab.sh: private LAB_DIR, ports and
