@@ -10,6 +10,10 @@
 #       CSV import into a fresh database, then re-import.
 #   scripts/bench.sh telemetry [--clouds 5,50,200] [--cycles 3] [--ingest 50000]
 #       Hardware poll cycles over many cloud ids (lab endpoints) and SQLite ingest.
+#   scripts/bench.sh ui
+#       Issue #5: p50/p95/p99/max server time of Blazor page interactions with 5 browser sessions scripted for 60 s
+#       (GC_UI_BENCH_SECONDS overrides) and 50 clouds polled every 5 s (GC_UI_BENCH_CLOUDS overrides); goal p95 < 50 ms. Runs the test class
+#       GreenConsole.Tests/Browser/BrowserUiBenchmark (its own SSH lab and app process) and prints the numbers.
 #
 # Without --csv, migration, ssh and telemetry start their own SSH lab (scripts/lab.sh: private LAB_DIR, ports and
 # user names) and stop it afterwards, so they never disturb a lab that is already running.
@@ -50,8 +54,11 @@ case "${1:-}" in
     private_lab
     "$root/scripts/run.sh" bench telemetry --lab-csv "$LAB_DIR/ssh_data.csv" "${@:2}"
     ;;
+  ui)
+    dotnet test GreenConsole.Tests -c Release --filter "Category=Benchmark" --logger "console;verbosity=detailed" "${@:2}"
+    ;;
   *)
-    echo "usage: scripts/bench.sh migration|ssh|csv|telemetry [options]  (see the comment at the top of this script)" >&2
+    echo "usage: scripts/bench.sh migration|ssh|csv|telemetry|ui [options]  (see the comment at the top of this script)" >&2
     exit 2
     ;;
 esac

@@ -65,6 +65,10 @@ public static class ApiExtensions
             };
         });
 
+        // Server time of Blazor circuit interactions (issue #5: p95 under 50 ms); for operators and benchmarks.
+        api.MapGet("/diagnostics/circuits", (GreenConsole.Web.Live.CircuitActivityMetrics metrics) => Results.Ok(metrics.Snapshot()))
+            .RequireAuthorization(Policies.Administer);
+
         var reports = api.MapGroup("/reports").RequireAuthorization(Policies.Research);
         reports.MapGet("/clouds", async (string? format, FleetReports fleet, CancellationToken ct) =>
             Export(await fleet.CloudsAsync(ct), format, "clouds"));

@@ -35,6 +35,8 @@ public static class GreenConsoleExtensions
         builder.AddGreenConsoleJobs();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddSingleton<Live.CircuitActivityMetrics>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, Live.CircuitActivityHandler>();
         services.AddRadzenComponents();
         services.AddRadzenCookieThemeService(o =>
         {
