@@ -40,12 +40,18 @@ async function loadShapes() {
 }
 
 export async function create(element, id, options) {
+    // The page may already have been left (fast navigation): then there is nothing to draw into.
+    if (!element || !element.isConnected) return false;
     const map = L.map(element, { worldCopyJump: true, minZoom: 1, zoomSnap: 0.25, attributionControl: true }).setView([25, 10], 1.5);
     if (options?.tileUrl) {
         L.tileLayer(options.tileUrl, { attribution: options.tileAttribution ?? '' }).addTo(map);
     }
     map.attributionControl.addAttribution('Shapes: Natural Earth via world-atlas · Carbon: Electricity Maps, ODbL');
     const geo = await loadShapes();
+    if (!element.isConnected) {
+        map.remove();
+        return false;
+    }
     const values = new Map();
     const countries = L.geoJSON(geo, {
         style: f => ({ fillColor: colour(values.get(f.properties.alpha2)?.g), fillOpacity: options?.tileUrl ? 0.55 : 0.9, color: '#607d8b', weight: 0.5 }),
