@@ -268,6 +268,8 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         await WaitForJobAsync(first, job.Id, j => j.LastStep >= 3, "first progress");
         await first.Jobs.MigrateAsync(job.Id, target.Id, CancellationToken.None);
         var migrationId = await reached.Task.WaitAsync(Long);
+        // The reference run polls through the first host's SSH agent, so it must finish before that host goes away.
+        var referenceHash = await reference.WaitAsync(Long);
         await first.DisposeAsync();
 
         await using (var db = DataContext())
@@ -281,7 +283,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Equal(nameof(MigrationStep.RunningOnTarget), m.Step);
         Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
         Assert.Equal(target.Id, finished.CurrentCloudId);
-        Assert.Equal(await reference, finished.FinalWeightsSha256);
+        Assert.Equal(referenceHash, finished.FinalWeightsSha256);
         Assert.Contains(await EventsAsync(second, job.Id), e => e.Message.StartsWith("Recovery:", StringComparison.Ordinal));
     }
 
