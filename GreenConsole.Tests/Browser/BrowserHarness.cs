@@ -65,6 +65,44 @@ public sealed class BrowserHarness : IAsyncDisposable
         await WaitInteractiveAsync(page);
     }
 
+    /// <summary>
+    /// Signs in as the administrator in a context of its own and creates the users on the Users page, as an
+    /// administrator would. With <paramref name="screenshotRepoRoot"/> the page is saved as the "users" screenshot.
+    /// </summary>
+    public async Task CreateUsersAsync(string baseUrl, string? screenshotRepoRoot, params (string Name, string Password, string Role)[] users)
+    {
+        var page = await NewPageAsync();
+        await LoginAsync(page, baseUrl, GreenConsoleServer.AdminUser, GreenConsoleServer.AdminPassword);
+        await GotoAsync(page, baseUrl + "/admin/users");
+        foreach (var (name, password, role) in users)
+        {
+            await CreateUserAsync(page, name, password, role);
+        }
+        if (screenshotRepoRoot is not null)
+        {
+            await ScreenshotAsync(page, screenshotRepoRoot, "users");
+        }
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// Runs a test class's remaining set-up; on failure stops the browser and the server before rethrowing, because
+    /// xUnit does not call DisposeAsync when InitializeAsync fails and both would leak.
+    /// </summary>
+    public static async Task SetUpOrDisposeAsync(GreenConsoleServer server, BrowserHarness browser, Func<Task> setUp)
+    {
+        try
+        {
+            await setUp();
+        }
+        catch
+        {
+            await browser.DisposeAsync();
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Creates a user the way an administrator does: on the Users page (the page must be open).</summary>
     public static async Task CreateUserAsync(IPage page, string name, string password, string role)
     {

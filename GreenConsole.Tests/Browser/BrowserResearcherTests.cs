@@ -54,21 +54,8 @@ public sealed class BrowserResearcherTests(SshLabFixture lab) : IAsyncLifetime
         });
         browser = await BrowserHarness.LaunchAsync();
 
-        // xUnit does not call DisposeAsync when InitializeAsync fails: stop the server and browser here, or they leak.
-        try
-        {
-            var admin = await browser.NewPageAsync();
-            await BrowserHarness.LoginAsync(admin, server.BaseUrl, GreenConsoleServer.AdminUser, GreenConsoleServer.AdminPassword);
-            await BrowserHarness.GotoAsync(admin, server.BaseUrl + "/admin/users");
-            await BrowserHarness.CreateUserAsync(admin, "researcher2", ResearcherPassword, "Researcher");
-            await admin.Context.CloseAsync();
-        }
-        catch
-        {
-            await browser.DisposeAsync();
-            await server.DisposeAsync();
-            throw;
-        }
+        await BrowserHarness.SetUpOrDisposeAsync(server, browser, () => browser.CreateUsersAsync(server.BaseUrl, null,
+            ("researcher2", ResearcherPassword, "Researcher")));
     }
 
     public async Task DisposeAsync()

@@ -25,24 +25,9 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
         });
         browser = await BrowserHarness.LaunchAsync();
 
-        // xUnit does not call DisposeAsync when InitializeAsync fails: stop the server and browser here, or they leak.
-        try
-        {
-            // Users are created the way an administrator does it: through the Users page.
-            var page = await browser.NewPageAsync();
-            await BrowserHarness.LoginAsync(page, server.BaseUrl, GreenConsoleServer.AdminUser, GreenConsoleServer.AdminPassword);
-            await BrowserHarness.GotoAsync(page, server.BaseUrl + "/admin/users");
-            await BrowserHarness.CreateUserAsync(page, "operator1", OperatorPassword, "Operator");
-            await BrowserHarness.CreateUserAsync(page, "researcher1", ResearcherPassword, "Researcher");
-            await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "users");
-            await page.Context.CloseAsync();
-        }
-        catch
-        {
-            await browser.DisposeAsync();
-            await server.DisposeAsync();
-            throw;
-        }
+        // Users are created the way an administrator does it: through the Users page.
+        await BrowserHarness.SetUpOrDisposeAsync(server, browser, () => browser.CreateUsersAsync(server.BaseUrl, lab.RepoRoot,
+            ("operator1", OperatorPassword, "Operator"), ("researcher1", ResearcherPassword, "Researcher")));
     }
 
     public async Task DisposeAsync()
