@@ -16,6 +16,11 @@ public static class AgentsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        // The web app and the jobs services both ask for SSH; register it once so options bind and validate once.
+        if (services.Any(d => d.ServiceType == typeof(OpenSshRemoteShell)))
+        {
+            return services;
+        }
 
         services.AddOptions<OpenSshOptions>()
             .Bind(configuration.GetSection(OpenSshOptions.SectionName))

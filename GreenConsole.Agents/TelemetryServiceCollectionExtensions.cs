@@ -23,6 +23,12 @@ public static class TelemetryServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddGreenConsoleCarbon(this IServiceCollection services, IConfiguration configuration)
     {
+        // Telemetry, jobs and the dashboard each need the chain; only the first call registers it, so options are
+        // bound and validated once.
+        if (services.Any(d => d.ServiceType == typeof(ResilientCarbonIntensityProvider)))
+        {
+            return services;
+        }
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<CarbonOptions>().Bind(configuration.GetSection(CarbonOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CarbonTraceOptions>().Bind(configuration.GetSection(CarbonTraceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
