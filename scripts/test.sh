@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-apt_packages=(openssh-server openssh-client chromium python3-torch python3-sklearn fonts-dejavu-core procps)
+apt_packages=(openssh-server openssh-client chromium python3-torch python3-sklearn fonts-dejavu-core fonts-nanum procps)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

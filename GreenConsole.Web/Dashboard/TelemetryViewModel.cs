@@ -8,6 +8,25 @@ public sealed record ChartPoint(DateTime At, double Value);
 
 public sealed record CloudSeries(int CloudId, string Name, IReadOnlyList<ChartPoint> Points);
 
+/// <summary>A zone's intensity line: clouds in one zone share the grid, so the chart draws it once.</summary>
+public sealed record ZoneSeries(string Zone, IReadOnlyList<ChartPoint> Points);
+
+/// <summary>Everything the Telemetry charts draw, built at most every Dashboard:ChartRefreshSeconds.</summary>
+public sealed record TelemetryChartData(
+    IReadOnlyList<ZoneSeries> Intensity,
+    IReadOnlyList<ZoneSeries> Thresholds,
+    IReadOnlyList<ChartPoint> NotMeasured,
+    IReadOnlyList<CloudSeries> Emissions,
+    IReadOnlyList<CloudSeries> Cpu,
+    IReadOnlyList<CloudSeries> Gpu,
+    IReadOnlyList<CloudSeries> Power,
+    IReadOnlyList<CloudSeries> Memory,
+    int ChartedClouds,
+    int TotalClouds)
+{
+    public static TelemetryChartData Empty { get; } = new([], [], [], [], [], [], [], [], 0, 0);
+}
+
 /// <summary>One row of the per-cloud table, every figure with its provenance.</summary>
 public sealed record CloudTelemetryRow(
     int CloudId, string Name, string Zone, double? Threshold,
@@ -71,12 +90,63 @@ public static class TelemetryViewModel
         return result;
     }
 
-    /// <summary>Intensity points whose value was not measured (stale, fallback or estimated), to mark them on the chart.</summary>
-    public static IReadOnlyList<ChartPoint> NotMeasured(TelemetryStore store, IReadOnlyList<CloudSummary> clouds) =>
-        clouds.SelectMany(c => Thin(store.History(c.Id)))
-            .Where(p => p.IntensityGramsPerKwh is not null && p.IntensityQuality is not null and not DataQuality.Measured)
-            .Select(p => new ChartPoint(p.At.LocalDateTime, p.IntensityGramsPerKwh!.Value))
+    /// <summary>
+    /// The clouds charted until the user picks others: those drawing the most power now (where the work and the
+    /// emissions are), then by id, so the choice is stable for clouds without samples.
+    /// </summary>
+    public static IReadOnlyList<int> DefaultChartSelection(TelemetryStore store, IReadOnlyList<CloudSummary> clouds, int max) =>
+        clouds.Select(c => (c.Id, Watts: store.Get(c.Id)?.LatestPoint?.PowerWatts ?? -1))
+            .OrderByDescending(x => x.Watts)
+            .ThenBy(x => x.Id)
+            .Take(Math.Max(0, max))
+            .Select(x => x.Id)
+            .OrderBy(id => id)
             .ToList();
+
+    /// <summary>
+    /// The chart data: one intensity line per zone (from the zone's cloud with the longest history), one dashed line
+    /// per distinct threshold in a zone, and per-cloud lines only for <paramref name="charted"/>.
+    /// </summary>
+    public static TelemetryChartData Charts(TelemetryStore store, IReadOnlyList<CloudSummary> clouds, IReadOnlyCollection<int> charted)
+    {
+        var intensity = new List<ZoneSeries>();
+        var thresholds = new List<ZoneSeries>();
+        var notMeasured = new List<ChartPoint>();
+        foreach (var zone in clouds.GroupBy(c => c.Zone, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var history = zone.Select(c => Thin(store.History(c.Id)).ToList()).MaxBy(h => h.Count) ?? [];
+            var points = history.Where(p => p.IntensityGramsPerKwh is not null)
+                .Select(p => new ChartPoint(p.At.LocalDateTime, p.IntensityGramsPerKwh!.Value))
+                .ToList();
+            if (points.Count == 0)
+            {
+                continue;
+            }
+
+            intensity.Add(new ZoneSeries(zone.Key, points));
+            notMeasured.AddRange(history
+                .Where(p => p.IntensityGramsPerKwh is not null && p.IntensityQuality is not null and not DataQuality.Measured)
+                .Select(p => new ChartPoint(p.At.LocalDateTime, p.IntensityGramsPerKwh!.Value)));
+            foreach (var threshold in zone.Select(c => c.ThresholdGPerKwh).OfType<double>().Distinct().Order())
+            {
+                thresholds.Add(new ZoneSeries($"{zone.Key} threshold {threshold:0}",
+                    [new ChartPoint(points[0].At, threshold), new ChartPoint(points[^1].At, threshold)]));
+            }
+        }
+
+        var chartedClouds = clouds.Where(c => charted.Contains(c.Id)).ToList();
+        return new TelemetryChartData(
+            intensity,
+            thresholds,
+            notMeasured,
+            Series(store, chartedClouds, p => p.Grams),
+            Series(store, chartedClouds, p => p.CpuUtilization * 100),
+            Series(store, chartedClouds, p => p.GpuUtilization * 100).Where(s => s.Points.Count > 0).ToList(),
+            Series(store, chartedClouds, p => p.PowerWatts),
+            Series(store, chartedClouds, p => p.MemoryTotalBytes > 0 ? 100 * p.MemoryUsedBytes / p.MemoryTotalBytes : null),
+            chartedClouds.Count,
+            clouds.Count);
+    }
 
     private static IEnumerable<TelemetryPoint> Thin(IReadOnlyList<TelemetryPoint> points)
     {

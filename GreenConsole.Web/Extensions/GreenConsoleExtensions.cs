@@ -80,6 +80,7 @@ public static class GreenConsoleExtensions
     public static WebApplicationBuilder AddGreenConsoleDashboard(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<Dashboard.MapOptions>().Bind(builder.Configuration.GetSection(Dashboard.MapOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Dashboard.DashboardOptions>().Bind(builder.Configuration.GetSection(Dashboard.DashboardOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         // The carbon chain is shared with telemetry and jobs; only the first registration takes effect.
         builder.Services.AddGreenConsoleCarbon(builder.Configuration);
         builder.Services.AddSingleton<Dashboard.CarbonMapBuilder>();
