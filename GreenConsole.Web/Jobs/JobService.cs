@@ -13,7 +13,11 @@ namespace GreenConsole.Web.Jobs;
 /// <summary>What to start: where, and the reference trainer's settings.</summary>
 public sealed record JobStartRequest(int CloudId, string? Name = null, int Epochs = 6, int Seed = 1234, int StepDelayMs = 0, long CheckpointPadBytes = 0);
 
-/// <summary>A job's carbon: as run vs. had it stayed on its first cloud, with each move's overhead. Power is Estimated from <see cref="JobsOptions.DefaultPowerWatts"/>.</summary>
+/// <summary>
+/// A job's carbon: as run vs. had it stayed on its first cloud, with each move's overhead. <see cref="PowerWatts"/> is
+/// the mean power of the run; <see cref="PowerProvenance"/> says how much of it came from the clouds' hardware samples
+/// and how much from <see cref="JobsOptions.DefaultPowerWatts"/>.
+/// </summary>
 public sealed record JobCarbonSummary(string JobId, double PowerWatts, string PowerProvenance, JobCarbonReport Report);
 
 /// <summary>
@@ -30,7 +34,8 @@ public sealed class JobService(
     JobStore store,
     JobControllerSignal signal,
     TimeProvider time,
-    ILogger<JobService> logger)
+    ILogger<JobService> logger,
+    Telemetry.TelemetryQueries? telemetry = null)
 {
     public async Task<JobSnapshot> StartAsync(JobStartRequest request, CancellationToken ct)
     {
@@ -223,6 +228,7 @@ public sealed class JobService(
 
         var segments = new List<RunSegment>();
         var overheads = new List<MigrationOverhead>();
+        double coveredSeconds = 0;
         var cloud = job.FirstCloudId;
         var from = start;
         foreach (var m in migrations)
@@ -243,7 +249,9 @@ public sealed class JobService(
         await AddSegmentAsync(cloud, from, end).ConfigureAwait(false);
         var report = MigrationAccounting.Compute(
             MigrationController.Id(job.FirstCloudId), Pue(job.FirstCloudId), await HistoryAsync(job.FirstCloudId).ConfigureAwait(false), segments, overheads);
-        return new JobCarbonSummary(jobId, o.DefaultPowerWatts, "Estimated (Migration:DefaultPowerWatts; no hardware sample)", report);
+        var runSeconds = segments.Sum(s => (s.To - s.From).TotalSeconds);
+        var meanWatts = runSeconds > 0 ? report.ActualRunItKwh * 3_600_000 / runSeconds : o.DefaultPowerWatts;
+        return new JobCarbonSummary(jobId, meanWatts, Provenance(coveredSeconds, runSeconds, o.DefaultPowerWatts), report);
 
         async Task AddSegmentAsync(int cloudId, DateTimeOffset a, DateTimeOffset b)
         {
@@ -252,11 +260,28 @@ public sealed class JobService(
                 return;
             }
 
-            var kwh = powerKw * (b - a).TotalHours;
-            var points = await HistoryAsync(cloudId).ConfigureAwait(false);
-            var grams = points.Count == 0 ? 0 : Pue(cloudId) * MigrationAccounting.PriceKwh(points, a, b, kwh);
-            segments.Add(new RunSegment(MigrationController.Id(cloudId), a, b, kwh, grams));
+            TelemetryCoverage? measured = null;
+            if (telemetry is not null && (await telemetry.GetEmissionTotalsAsync(a, b, cloudId, ct).ConfigureAwait(false)).FirstOrDefault() is { } t)
+            {
+                measured = new TelemetryCoverage(t.Kwh, t.Grams, t.KwhWithoutIntensity, t.CoveredSeconds);
+            }
+
+            var energy = SegmentEnergy.Combine(a, b, powerKw, Pue(cloudId), await HistoryAsync(cloudId).ConfigureAwait(false), measured);
+            coveredSeconds += energy.CoveredSeconds;
+            segments.Add(new RunSegment(MigrationController.Id(cloudId), a, b, energy.ItKwh, energy.Grams));
         }
+    }
+
+    internal static string Provenance(double coveredSeconds, double runSeconds, double defaultWatts)
+    {
+        var share = runSeconds > 0 ? Math.Clamp(coveredSeconds / runSeconds, 0, 1) : 0;
+        return share switch
+        {
+            0 => string.Create(CultureInfo.InvariantCulture, $"Estimated: Migration:DefaultPowerWatts ({defaultWatts:0} W); no hardware sample covers the run"),
+            >= 0.999 => "From the clouds' hardware samples (whole machine, Measured or Estimated per sample)",
+            _ => string.Create(CultureInfo.InvariantCulture,
+                $"{share:P0} of the run from the clouds' hardware samples (whole machine), the rest at Migration:DefaultPowerWatts ({defaultWatts:0} W)"),
+        };
     }
 
     internal static string Format(JobSnapshot j) => string.Create(CultureInfo.InvariantCulture,
