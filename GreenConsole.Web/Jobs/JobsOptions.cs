@@ -32,6 +32,12 @@ public sealed class JobsOptions
     /// <summary>When false the policy is still evaluated and logged, but only manual migrations run.</summary>
     public bool AutoMigrate { get; set; } = true;
 
+    /// <summary>
+    /// Feed the policy each zone's forecast over Migration:Policy:PlanningHorizon (the trace's coming hours when
+    /// replaying, the provider's forecast when live) instead of assuming today's intensity persists.
+    /// </summary>
+    public bool UseForecasts { get; set; } = true;
+
     /// <summary>How often a migration step re-checks the remote side while it waits (stopped marker, first progress line).</summary>
     [Range(10, 60_000)]
     public int WaitPollMilliseconds { get; set; } = 500;

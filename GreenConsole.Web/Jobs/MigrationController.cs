@@ -143,7 +143,7 @@ public sealed class MigrationController : BackgroundService
 
         var targets = new Dictionary<int, SshTarget?>();
         var busy = BusyClouds(jobs, pending);
-        var intensities = new Dictionary<string, double?>(StringComparer.Ordinal);
+        var inputs = new DecisionInputs();
         IReadOnlyList<CloudSummary>? clouds = null;
         foreach (var job in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Pausing or JobStatus.Cancelling))
         {
@@ -165,7 +165,8 @@ public sealed class MigrationController : BackgroundService
             }
 
             clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
-            await DecideAsync(polled, clouds, intensities, busy, ct).ConfigureAwait(false);
+            inputs.Bandwidth ??= await MeasuredBandwidthAsync(ct).ConfigureAwait(false);
+            await DecideAsync(polled, clouds, inputs, busy, ct).ConfigureAwait(false);
         }
     }
 
@@ -313,15 +314,31 @@ public sealed class MigrationController : BackgroundService
         _store.AddProgress(samples);
     }
 
-    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, Dictionary<string, double?> intensities, HashSet<int> busy, CancellationToken ct)
+    /// <summary>What every decision of one tick shares: each zone's reading and forecast, the measured bandwidths.</summary>
+    private sealed class DecisionInputs
+    {
+        public Dictionary<string, double?> Intensities { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, IReadOnlyList<IntensityPoint>?> Forecasts { get; } = new(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<CloudPair, double>? Bandwidth { get; set; }
+    }
+
+    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, DecisionInputs inputs, HashSet<int> busy, CancellationToken ct)
     {
         var states = new List<CloudState>();
         foreach (var c in clouds)
         {
-            if (!intensities.TryGetValue(c.Zone, out var value))
+            if (!inputs.Intensities.TryGetValue(c.Zone, out var value))
             {
                 value = await IntensityAsync(c.Zone, ct).ConfigureAwait(false);
-                intensities[c.Zone] = value;
+                inputs.Intensities[c.Zone] = value;
+            }
+
+            if (!inputs.Forecasts.TryGetValue(c.Zone, out var forecast))
+            {
+                forecast = _options.UseForecasts ? await ForecastAsync(c.Zone, ct).ConfigureAwait(false) : null;
+                inputs.Forecasts[c.Zone] = forecast;
             }
 
             states.Add(new CloudState
@@ -329,6 +346,7 @@ public sealed class MigrationController : BackgroundService
                 CloudId = Id(c.Id),
                 Zone = c.Zone,
                 IntensityGPerKwh = value,
+                Forecast = forecast,
                 ThresholdGPerKwh = c.ThresholdGPerKwh ?? _options.DefaultThresholdGPerKwh,
                 Pue = c.Pue,
                 Reachable = _health.Get(c.Id)?.Reachable ?? true,
@@ -356,6 +374,7 @@ public sealed class MigrationController : BackgroundService
                 RestartTime = TimeSpan.FromSeconds(_options.RestartSeconds),
             },
             Clouds = states,
+            MeasuredBandwidth = inputs.Bandwidth,
         };
         var decision = _policy.Decide(request);
         _logger.LogInformation("Decision for job {Job} on cloud {Cloud}: {Action} ({Reason}) {Explanation}",
@@ -402,6 +421,34 @@ public sealed class MigrationController : BackgroundService
         }
     }
 
+    private async Task<IReadOnlyList<IntensityPoint>?> ForecastAsync(string zone, CancellationToken ct)
+    {
+        try
+        {
+            var readings = await _carbon.GetForecastAsync(zone, _options.Policy.PlanningHorizon, _carbonSignal, ct).ConfigureAwait(false);
+            return readings.Count == 0 ? null : readings.OrderBy(r => r.At).Select(r => new IntensityPoint(r.At, r.GramsPerKwh)).ToList();
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or TimeoutException)
+        {
+            // Without a forecast the policy assumes the current reading persists; that is a weaker plan, not a failure.
+            _logger.LogWarning("No carbon forecast for zone {Zone}: {Error}", zone, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The throughput of the latest completed copy per directed pair of clouds (what the policy prices a move's transfer with).</summary>
+    private async Task<IReadOnlyDictionary<CloudPair, double>> MeasuredBandwidthAsync(CancellationToken ct)
+    {
+        await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var copies = await db.Migrations.AsNoTracking()
+            .Where(m => m.TransferBytes > 0 && m.TransferSeconds > 0)
+            .Select(m => new { m.SourceCloudId, m.TargetCloudId, m.TransferBytes, m.TransferSeconds, m.RequestedAt })
+            .ToListAsync(ct).ConfigureAwait(false);
+        return copies
+            .GroupBy(m => new CloudPair(Id(m.SourceCloudId), Id(m.TargetCloudId)))
+            .ToDictionary(g => g.Key, g => g.MaxBy(m => m.RequestedAt) is { } latest ? latest.TransferBytes!.Value / latest.TransferSeconds!.Value : 0);
+    }
+
     internal static string DecisionJson(MigrationDecision d) => JsonSerializer.Serialize(new
     {
         d.Action,
@@ -411,6 +458,7 @@ public sealed class MigrationController : BackgroundService
         d.Inputs.Now,
         Job = d.Inputs.Job,
         Clouds = d.Inputs.Clouds,
+        MeasuredBandwidth = d.Inputs.MeasuredBandwidth?.Select(kv => new { Pair = kv.Key.ToString(), BytesPerSecond = kv.Value }),
         WindowSeconds = d.Window.TotalSeconds,
         d.ExpectedStayGrams,
         d.Candidates,

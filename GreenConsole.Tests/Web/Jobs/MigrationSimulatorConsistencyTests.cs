@@ -96,7 +96,7 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
             },
             Trace = trace,
             StartHours = [startHour],
-            Options = new SimulationOptions { GreenConsole = options.Policy, GreenConsoleForecastHours = 0 },
+            Options = new SimulationOptions { GreenConsole = options.Policy, GreenConsoleForecastHours = options.UseForecasts ? (int)options.Policy.PlanningHorizon.TotalHours : 0 },
         };
         var startIndex = clouds.ToList().FindIndex(c => c.Id == source.Id);
         var simulated = CarbonSimulator.TraceGreenConsole(input, startHour, startIndex);
@@ -110,6 +110,13 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
             var sim = input.Clouds.Single(c => c.CloudId == cloud.GetProperty("CloudId").GetString());
             Assert.Equal(sim.ThresholdGPerKwh, cloud.GetProperty("ThresholdGPerKwh").GetDouble(), 6);
             Assert.Equal(sim.Pue, cloud.GetProperty("Pue").GetDouble(), 6);
+
+            // The policy planned with the trace's coming hours, the same ones the simulator's forecast reads.
+            var forecast = cloud.GetProperty("Forecast").EnumerateArray().Select(p => (float)p.GetProperty("GPerKwh").GetDouble()).ToList();
+            Assert.NotEmpty(forecast);
+            Assert.Equal(
+                Enumerable.Range(liveMigrate.TraceHour + 1, forecast.Count).Select(h => (float)trace.Intensity[trace.IndexOf(zone)][h]),
+                forecast);
         }
 
         var simMigrate = simulated.First(d => d.Decision.Action == MigrationAction.Migrate);
