@@ -100,6 +100,9 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
             string.Format(CultureInfo.InvariantCulture, "  server time per activity: p50 {0:0.00} ms, p95 {1:0.00} ms, p99 {2:0.00} ms, max {3:0.00} ms (count {4})",
                 after.GetProperty("p50Ms").GetDouble(), p95, after.GetProperty("p99Ms").GetDouble(), after.GetProperty("maxMs").GetDouble(), after.GetProperty("count").GetInt64()),
             string.Format(CultureInfo.InvariantCulture, "  goal p95 < {0} ms: {1}", GoalP95Ms, p95 < GoalP95Ms ? "MET" : "NOT MET"),
+            "  per page (p50 / p95 / p99 / max ms, count): " + string.Join("; ", after.GetProperty("pages").EnumerateArray().Select(p =>
+                string.Format(CultureInfo.InvariantCulture, "{0} {1:0.0} / {2:0.0} / {3:0.0} / {4:0.0} ({5})", p.GetProperty("page").GetString(),
+                    p.GetProperty("p50Ms").GetDouble(), p.GetProperty("p95Ms").GetDouble(), p.GetProperty("p99Ms").GetDouble(), p.GetProperty("maxMs").GetDouble(), p.GetProperty("count").GetInt64()))),
             $"  /proc/loadavg before: {load.Trim()}; after: {loadAfter.Trim()}; cores: {Environment.ProcessorCount}",
         };
         foreach (var line in lines)

@@ -66,7 +66,11 @@ public static class ApiExtensions
         });
 
         // Server time of Blazor circuit interactions (issue #5: p95 under 50 ms); for operators and benchmarks.
-        api.MapGet("/diagnostics/circuits", (GreenConsole.Web.Live.CircuitActivityMetrics metrics) => Results.Ok(metrics.Snapshot()))
+        api.MapGet("/diagnostics/circuits", (GreenConsole.Web.Live.CircuitActivityMetrics metrics) =>
+            {
+                var s = metrics.Snapshot();
+                return Results.Ok(new { s.Count, s.Window, s.P50Ms, s.P95Ms, s.P99Ms, s.MaxMs, s.OpenCircuits, Pages = metrics.Pages() });
+            })
             .RequireAuthorization(Policies.Administer);
 
         var reports = api.MapGroup("/reports").RequireAuthorization(Policies.Research);

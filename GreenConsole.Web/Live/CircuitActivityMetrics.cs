@@ -10,6 +10,9 @@ public sealed record CircuitActivitySnapshot(
     double MaxMs,
     int OpenCircuits);
 
+/// <summary>Percentiles of recent activity durations of circuits that were on one page (its first path segment).</summary>
+public sealed record PageActivitySnapshot(string Page, long Count, double P50Ms, double P95Ms, double P99Ms, double MaxMs);
+
 /// <summary>
 /// Server time of recent Blazor circuit activities (UI events, JS interop callbacks). A fixed ring keeps the memory
 /// bounded however long the app runs, so the percentiles describe the most recent <see cref="Capacity"/> activities.
@@ -18,10 +21,16 @@ public sealed class CircuitActivityMetrics
 {
     public const int DefaultCapacity = 4096;
 
+    /// <summary>Pages tracked apart; beyond this (a crawler inventing paths) the rest share one bucket.</summary>
+    public const int MaxPages = 32;
+
+    private const string OtherPages = "(other)";
+
     private readonly object _gate = new();
     private readonly double[] _ring;
     private long _count;
     private int _openCircuits;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CircuitActivityMetrics> _pages = new(StringComparer.Ordinal);
 
     public CircuitActivityMetrics()
         : this(DefaultCapacity)
@@ -44,6 +53,34 @@ public sealed class CircuitActivityMetrics
             _ring[(int)(_count % _ring.Length)] = ms;
             _count++;
         }
+    }
+
+    /// <summary>Records an activity of a circuit that was on <paramref name="path"/> (a URL path) when it began.</summary>
+    public void Record(TimeSpan duration, string path)
+    {
+        Record(duration);
+        var key = PageKey(path);
+        if (!_pages.ContainsKey(key) && _pages.Count >= MaxPages)
+        {
+            key = OtherPages;
+        }
+
+        _pages.GetOrAdd(key, static _ => new CircuitActivityMetrics(1024)).Record(duration);
+    }
+
+    /// <summary>Per-page percentiles, slowest p95 first, so the page that costs the most server time leads.</summary>
+    public IReadOnlyList<PageActivitySnapshot> Pages() =>
+        _pages.Select(kv => (kv.Key, Snapshot: kv.Value.Snapshot()))
+            .Select(x => new PageActivitySnapshot(x.Key, x.Snapshot.Count, x.Snapshot.P50Ms, x.Snapshot.P95Ms, x.Snapshot.P99Ms, x.Snapshot.MaxMs))
+            .OrderByDescending(p => p.P95Ms)
+            .ToList();
+
+    /// <summary>"/" for the overview, else the first path segment ("/jobs/abc" is "/jobs"), lower case.</summary>
+    internal static string PageKey(string path)
+    {
+        var trimmed = path.Split('?', '#')[0].Trim('/');
+        var first = trimmed.Split('/')[0];
+        return first.Length == 0 ? "/" : "/" + first.ToLowerInvariant();
     }
 
     public void CircuitOpened() => Interlocked.Increment(ref _openCircuits);

@@ -96,4 +96,47 @@ public sealed class CircuitActivityMetricsTests
     [Fact]
     public void Capacity_must_be_positive() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitActivityMetrics(0));
+
+    [Theory]
+    [InlineData("/", "/")]
+    [InlineData("", "/")]
+    [InlineData("/jobs", "/jobs")]
+    [InlineData("/jobs/j-42?tab=log", "/jobs")]
+    [InlineData("/Telemetry/", "/telemetry")]
+    [InlineData("/admin/users#new", "/admin")]
+    public void Pages_are_keyed_by_their_first_path_segment(string path, string expected) =>
+        Assert.Equal(expected, CircuitActivityMetrics.PageKey(path));
+
+    [Fact]
+    public void Each_page_has_its_own_percentiles_and_the_slowest_page_leads()
+    {
+        var metrics = new CircuitActivityMetrics(1000);
+        foreach (var ms in Enumerable.Range(1, 20))
+        {
+            metrics.Record(TimeSpan.FromMilliseconds(ms), "/clouds");
+            metrics.Record(TimeSpan.FromMilliseconds(ms * 10), "/telemetry");
+        }
+
+        var pages = metrics.Pages();
+
+        Assert.Equal(["/telemetry", "/clouds"], pages.Select(p => p.Page));
+        Assert.Equal((20L, 190.0, 200.0), (pages[0].Count, pages[0].P95Ms, pages[0].MaxMs));
+        Assert.Equal((20L, 19.0), (pages[1].Count, pages[1].P95Ms));
+        Assert.Equal(40, metrics.Snapshot().Count);
+    }
+
+    [Fact]
+    public void Invented_paths_beyond_the_page_limit_share_one_bucket()
+    {
+        var metrics = new CircuitActivityMetrics(100);
+        for (var i = 0; i < CircuitActivityMetrics.MaxPages + 10; i++)
+        {
+            metrics.Record(TimeSpan.FromMilliseconds(1), $"/p{i}");
+        }
+
+        var pages = metrics.Pages();
+
+        Assert.Equal(CircuitActivityMetrics.MaxPages + 1, pages.Count);
+        Assert.Equal(10, pages.Single(p => p.Page == "(other)").Count);
+    }
 }
