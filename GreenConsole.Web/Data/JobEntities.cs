@@ -11,6 +11,12 @@ public enum JobStatus
     Cancelled,
     Finished,
     Failed,
+
+    /// <summary>The policy asked the job to checkpoint and stop because no cloud is clean enough (time shifting).</summary>
+    Shifting,
+
+    /// <summary>Stopped by the policy; the controller resumes it (or moves it) once the policy says so.</summary>
+    Waiting,
 }
 
 /// <summary>A training job run over SSH (schema v3).</summary>

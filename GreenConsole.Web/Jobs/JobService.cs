@@ -128,13 +128,20 @@ public sealed class JobService(
     private async Task StopAsync(string jobId, JobStatus next, CancellationToken ct)
     {
         var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
-        if (next == JobStatus.Cancelling && job.Status == JobStatus.Paused)
+        if (next == JobStatus.Cancelling && job.Status is JobStatus.Paused or JobStatus.Waiting)
         {
             await SetStatusAsync(job, JobStatus.Cancelled, ct).ConfigureAwait(false);
             return;
         }
 
-        if (job.Status is not (JobStatus.Running or JobStatus.Pausing))
+        // A person pausing a job the policy holds takes it over: it stays paused until they resume it.
+        if (next == JobStatus.Pausing && job.Status == JobStatus.Waiting)
+        {
+            await SetStatusAsync(job, JobStatus.Paused, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (job.Status is not (JobStatus.Running or JobStatus.Pausing or JobStatus.Shifting))
         {
             throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; it can be {(next == JobStatus.Pausing ? "paused" : "cancelled")} only while running.");
         }
@@ -145,13 +152,13 @@ public sealed class JobService(
         await SetStatusAsync(job, next, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Resumes a paused job on its current cloud from its latest checkpoint.</summary>
+    /// <summary>Resumes a paused job (or one waiting out a dirty grid) on its current cloud from its latest checkpoint.</summary>
     public async Task ResumeAsync(string jobId, CancellationToken ct)
     {
         var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
-        if (job.Status != JobStatus.Paused)
+        if (job.Status is not (JobStatus.Paused or JobStatus.Waiting))
         {
-            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a paused job can resume.");
+            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a paused or waiting job can resume.");
         }
 
         var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)

@@ -145,7 +145,7 @@ public sealed class MigrationController : BackgroundService
         var busy = BusyClouds(jobs, pending);
         var inputs = new DecisionInputs();
         IReadOnlyList<CloudSummary>? clouds = null;
-        foreach (var job in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Pausing or JobStatus.Cancelling))
+        foreach (var job in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Shifting or JobStatus.Waiting))
         {
             if (pending.Any(m => m.JobId == job.Id))
             {
@@ -155,6 +155,15 @@ public sealed class MigrationController : BackgroundService
             var target = await TargetAsync(targets, job.CurrentCloudId, ct).ConfigureAwait(false);
             if (target is null)
             {
+                continue;
+            }
+
+            if (job.Status == JobStatus.Waiting)
+            {
+                // Nothing runs to poll: only the policy can end the wait.
+                clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
+                inputs.Bandwidth ??= await MeasuredBandwidthAsync(ct).ConfigureAwait(false);
+                await DecideAsync(job, clouds, inputs, busy, ct, target).ConfigureAwait(false);
                 continue;
             }
 
@@ -173,7 +182,9 @@ public sealed class MigrationController : BackgroundService
     private static HashSet<int> BusyClouds(List<JobEntity> jobs, List<MigrationEntity> pending)
     {
         var busy = new HashSet<int>();
-        foreach (var j in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Migrating or JobStatus.Pausing or JobStatus.Cancelling))
+        // A waiting job will resume where it is, so its cloud stays taken.
+        foreach (var j in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Migrating or JobStatus.Pausing or JobStatus.Cancelling
+                     or JobStatus.Shifting or JobStatus.Waiting))
         {
             busy.Add(j.CurrentCloudId);
         }
@@ -234,7 +245,12 @@ public sealed class MigrationController : BackgroundService
                 break;
             case RemoteJobState.Stopped:
                 job.LastCheckpointBytes = s.StoppedCheckpointBytes > 0 ? s.StoppedCheckpointBytes : job.LastCheckpointBytes;
-                job.Status = job.Status == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Paused;
+                job.Status = job.Status switch
+                {
+                    JobStatus.Cancelling => JobStatus.Cancelled,
+                    JobStatus.Shifting => JobStatus.Waiting,
+                    _ => JobStatus.Paused,
+                };
                 if (job.Status == JobStatus.Cancelled)
                 {
                     job.FinishedAt ??= now;
@@ -324,7 +340,12 @@ public sealed class MigrationController : BackgroundService
         public IReadOnlyDictionary<CloudPair, double>? Bandwidth { get; set; }
     }
 
-    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, DecisionInputs inputs, HashSet<int> busy, CancellationToken ct)
+    /// <summary>
+    /// Evaluates the policy for a running job, or for a job waiting out a dirty grid (<paramref name="waitingOn"/> is
+    /// its cloud), and carries out what it says when Migration:AutoMigrate allows.
+    /// </summary>
+    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, DecisionInputs inputs, HashSet<int> busy, CancellationToken ct,
+        SshTarget? waitingOn = null)
     {
         var states = new List<CloudState>();
         foreach (var c in clouds)
@@ -372,6 +393,7 @@ public sealed class MigrationController : BackgroundService
                 PowerKw = _options.DefaultPowerWatts / 1000.0,
                 CheckpointBytes = job.LastCheckpointBytes ?? _options.DefaultCheckpointBytes,
                 RestartTime = TimeSpan.FromSeconds(_options.RestartSeconds),
+                IsPaused = waitingOn is not null,
             },
             Clouds = states,
             MeasuredBandwidth = inputs.Bandwidth,
@@ -390,11 +412,94 @@ public sealed class MigrationController : BackgroundService
             await AddEventAsync(job.Id, null, "Decision", null, null, null, decision.Explanation, DecisionJson(decision), ct).ConfigureAwait(false);
         }
 
-        if (decision.Action == MigrationAction.Migrate && _options.AutoMigrate
-            && int.TryParse(decision.TargetCloudId, NumberStyles.None, CultureInfo.InvariantCulture, out var targetId))
+        if (!_options.AutoMigrate)
         {
-            await RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false);
+            return;
         }
+
+        switch (decision.Action)
+        {
+            case MigrationAction.Migrate when int.TryParse(decision.TargetCloudId, NumberStyles.None, CultureInfo.InvariantCulture, out var targetId):
+                await RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false);
+                break;
+            case MigrationAction.Pause when waitingOn is null:
+                await ShiftAsync(job, decision, ct).ConfigureAwait(false);
+                break;
+            case MigrationAction.Resume when waitingOn is not null:
+                await ResumeWaitingAsync(job, waitingOn, decision, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>Time shifting: asks the job to checkpoint and stop where it is; the next polls turn it Waiting.</summary>
+    private async Task ShiftAsync(JobEntity job, MigrationDecision decision, CancellationToken ct)
+    {
+        var target = await _clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false);
+        if (target is null || !await SetStatusIfAsync(job.Id, JobStatus.Running, JobStatus.Shifting, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await _agent.RequestStopAsync(target, job.Id, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            // The stop never reached the job: it keeps running, and the next decision tries again.
+            await SetStatusIfAsync(job.Id, JobStatus.Shifting, JobStatus.Running, ct).ConfigureAwait(false);
+            _logger.LogWarning("Could not ask job {Job} to wait on cloud {Cloud}: {Error}", job.Id, job.CurrentCloudId, e.Message);
+            return;
+        }
+
+        await AddEventAsync(job.Id, null, "TimeShift", null, null, null,
+            $"Checkpointing and waiting on cloud {job.CurrentCloudId}: {decision.Explanation}", null, ct).ConfigureAwait(false);
+        _signal.Wake();
+    }
+
+    /// <summary>Ends a policy wait: the job resumes from its checkpoint on the cloud it waited on.</summary>
+    private async Task ResumeWaitingAsync(JobEntity job, SshTarget target, MigrationDecision decision, CancellationToken ct)
+    {
+        TrainingLaunchResult launch;
+        try
+        {
+            launch = await _agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            // Still waiting: an unreachable cloud is not a job failure, and the next tick tries again.
+            _logger.LogWarning("Could not resume waiting job {Job} on cloud {Cloud}: {Error}", job.Id, job.CurrentCloudId, e.Message);
+            return;
+        }
+
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.Status, JobStatus.Running)
+                .SetProperty(j => j.ProgressOffset, launch.ProgressOffset)
+                .SetProperty(j => j.LastProgressAt, (DateTimeOffset?)null), ct).ConfigureAwait(false);
+        }
+
+        await AddEventAsync(job.Id, null, "TimeShift", null, null, null,
+            $"Resumed on cloud {job.CurrentCloudId}: {decision.Explanation}", null, ct).ConfigureAwait(false);
+        await RefreshStoreAsync(job.Id, ct).ConfigureAwait(false);
+    }
+
+    private async Task<bool> SetStatusIfAsync(string jobId, JobStatus from, JobStatus to, CancellationToken ct)
+    {
+        bool changed;
+        await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            changed = await db.Jobs.Where(j => j.Id == jobId && j.Status == from)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, to), ct).ConfigureAwait(false) == 1;
+        }
+
+        if (changed)
+        {
+            await RefreshStoreAsync(jobId, ct).ConfigureAwait(false);
+        }
+
+        return changed;
     }
 
     private TimeSpan ExpectedRemaining(JobEntity job)
@@ -485,9 +590,9 @@ public sealed class MigrationController : BackgroundService
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var job = await db.Jobs.FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"No job '{jobId}'.");
-        if (job.Status != JobStatus.Running)
+        if (job.Status is not (JobStatus.Running or JobStatus.Waiting))
         {
-            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a running job can migrate.");
+            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a running or waiting job can migrate.");
         }
 
         if (job.CurrentCloudId == targetCloudId)
@@ -574,6 +679,15 @@ public sealed class MigrationController : BackgroundService
         db.Jobs.Update(job);
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
         _store.Upsert(JobSnapshot.From(job, activeStep));
+    }
+
+    private async Task RefreshStoreAsync(string jobId, CancellationToken ct)
+    {
+        await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        if (await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false) is { } job)
+        {
+            _store.Upsert(JobSnapshot.From(job));
+        }
     }
 
     internal async Task AddEventAsync(string jobId, Guid? migrationId, string kind, string? from, string? to, double? durationMs, string message, string? json, CancellationToken ct)

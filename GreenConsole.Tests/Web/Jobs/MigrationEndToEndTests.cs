@@ -310,6 +310,51 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Empty(await MigrationsAsync(host, job.Id));
     }
 
+    [Fact]
+    public async Task Pause_and_wait_holds_the_job_through_a_dirty_hour_and_resumes_it_with_identical_weights()
+    {
+        await using var host = await MigrationTestHost.StartAsync(lab, _folder.FullName, _clock, new Dictionary<string, string?>
+        {
+            ["Migration:AutoMigrate"] = "true",
+            ["Migration:RestartSeconds"] = "1",
+            ["Migration:Policy:NoCandidateMode"] = "PauseAndWait",
+        }, null);
+        var source = await host.CloudAsync("KR");
+        var (_, before, after) = await FindRiseAsync(host, "KR");
+        foreach (var c in await host.Clouds.ListAsync(CancellationToken.None))
+        {
+            // KR crosses its threshold at hour k+1; no other cloud ever qualifies, so waiting is the only way out.
+            await host.SetThresholdAsync(c.Id, c.Id == source.Id ? (before + after) / 2 : 0);
+        }
+
+        var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 21, epochs: 2);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "time-shift", Epochs: 2, Seed: 21, StepDelayMs: 80), CancellationToken.None);
+        await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
+        await MigrationTestHost.WaitForAsync(async () =>
+            (await EventsAsync(host, job.Id)).FirstOrDefault(e => e.Kind == "Decision" && e.Message.Contains("at or below its threshold", StringComparison.Ordinal)),
+            Long, "a Stay decision below threshold");
+
+        _clock.Offset += TimeSpan.FromHours(1);
+        var waiting = await WaitForJobAsync(host, job.Id, j => j.Status == JobStatus.Waiting, "the job to wait out the dirty hour");
+        Assert.Equal(source.Id, waiting.CurrentCloudId);
+
+        // The grid cleans up (here: the operator raises the threshold above the hour's intensity and the hysteresis band).
+        await host.SetThresholdAsync(source.Id, after + 100);
+        var finished = await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish");
+
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(source.Id, finished.CurrentCloudId);
+        Assert.Equal(await reference, finished.FinalWeightsSha256);
+        Assert.Empty(await MigrationsAsync(host, job.Id));
+        var events = await EventsAsync(host, job.Id);
+        Assert.Contains(events, e => e.Kind == "Decision" && e.DataJson!.Contains("\"NoCandidatePausing\"", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Kind == "Decision" && e.DataJson!.Contains("\"BackBelowThreshold\"", StringComparison.Ordinal));
+        var shifts = events.Where(e => e.Kind == "TimeShift").Select(e => e.Message).ToList();
+        Assert.Equal(2, shifts.Count);
+        Assert.StartsWith("Checkpointing and waiting", shifts[0], StringComparison.Ordinal);
+        Assert.StartsWith("Resumed on cloud", shifts[1], StringComparison.Ordinal);
+    }
+
     private GreenConsoleDbContext DataContext() => new(GreenConsole.Tests.Web.Data.DataTestDatabase.OptionsFor(
         new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder.FullName, "db", "greenconsole.db"), Pooling = false }.ToString()));
 }
