@@ -194,7 +194,8 @@ internal static class MigrationBenchCommand
             await output.WriteLineAsync($"bench migration: {source.Zone} (cloud {source.Id}, {source.Host}:{source.Port}) -> {target.Zone} (cloud {target.Id}, {target.Host}:{target.Port}); step delay {stepDelayMs} ms").ConfigureAwait(false);
             foreach (var size in sizes)
             {
-                var row = await MeasureAsync(settings, provider.GetRequiredService<ITrainingAgent>(), jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
+                var labKey = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csvPath))!, "keys", "lab_ed25519");
+                var row = await MeasureAsync(settings, File.Exists(labKey) ? labKey : null, provider.GetRequiredService<ITrainingAgent>(), jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
                 rows.Add(row);
             }
 
@@ -238,7 +239,7 @@ internal static class MigrationBenchCommand
     }
 
     private static async Task<MigrationBenchRow> MeasureAsync(
-        IConfiguration configuration, ITrainingAgent agent, JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
+        IConfiguration configuration, string? labKey, ITrainingAgent agent, JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
         SshTarget source, SshTarget target, int stepDelayMs, long size, TextWriter output, CancellationToken ct)
     {
         var label = FormatSize(size);
@@ -290,7 +291,7 @@ internal static class MigrationBenchCommand
             await RemoveJobFilesAsync(shell, [source, target], job.Id, ct).ConfigureAwait(false);
 
             var sameCipher = SameCipher(configuration);
-            var (copy, copySame) = await PlainCopyAsync(shell, source, target, size, sameCipher, ct).ConfigureAwait(false);
+            var (copy, copySame) = await PlainCopyAsync(shell, source, target, size, sameCipher, labKey, ct).ConfigureAwait(false);
             var row = new MigrationBenchRow(size, downtime, copy, copySame, sameCipher ?? "default", drain, transfer, verify, start, other, m.Step, detail);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  {label}: downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); scp -3 {copy:0.00} s (OpenSSH defaults), {copySame:0.00} s (-c {row.SameCipher})")).ConfigureAwait(false);
@@ -342,13 +343,16 @@ internal static class MigrationBenchCommand
     /// Seconds (wall time) of a literal <c>scp -3</c> of an incompressible file of <paramref name="size"/> bytes from source to
     /// target: fresh connections with the clouds' keys and OpenSSH defaults, then the same with <c>-c</c> <paramref name="cipher"/>.
     /// </summary>
-    private static async Task<(double Defaults, double SameCipher)> PlainCopyAsync(IRemoteShell shell, SshTarget source, SshTarget target, long size, string? cipher, CancellationToken ct)
+    private static async Task<(double Defaults, double SameCipher)> PlainCopyAsync(IRemoteShell shell, SshTarget source, SshTarget target, long size, string? cipher, string? labKey, CancellationToken ct)
     {
+        // Password clouds of the lab also accept the lab's client key (keys/lab_ed25519 next to its CSV).
+        source = string.IsNullOrEmpty(source.KeyPath) ? source with { KeyPath = labKey } : source;
+        target = string.IsNullOrEmpty(target.KeyPath) ? target with { KeyPath = labKey } : target;
         foreach (var t in new[] { source, target })
         {
             if (string.IsNullOrEmpty(t.KeyPath))
             {
-                throw new InvalidOperationException($"The scp baseline needs key login to cloud {t.CloudId}; passwords are never put on a command line.");
+                throw new InvalidOperationException($"The scp baseline needs key login to cloud {t.CloudId} (no key in the CSV and no keys/lab_ed25519 beside it); passwords are never put on a command line.");
             }
         }
 
