@@ -263,8 +263,11 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         var targetCloud = (await host.Clouds.GetTargetAsync(target.Id, CancellationToken.None))!;
         await MigrationTestHost.WaitForAsync(async () =>
         {
-            var r = await host.Shell.RunAsync(targetCloud, "pgrep -u \"$(id -u)\" -f reference_trainer.py >/dev/null && echo running || echo none", TimeSpan.FromSeconds(30), CancellationToken.None);
-            return r.StandardOutput.Trim() == "none" ? "gone" : null;
+            // Processes of this job on the target: a trainer whose working directory is the job's folder there.
+            var r = await host.Shell.RunAsync(targetCloud,
+                $"n=0; for p in $(pgrep -f reference_trainer.py); do [ \"$(readlink /proc/$p/cwd)\" = \"$HOME/.greenconsole/jobs/{job.Id}\" ] && n=$((n+1)); done; echo $n",
+                TimeSpan.FromSeconds(30), CancellationToken.None);
+            return r.StandardOutput.Trim() == "0" ? "gone" : null;
         }, TimeSpan.FromSeconds(20), "no trainer process left on the target after the rollback");
         Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
         await host.Jobs.CancelAsync(job.Id, CancellationToken.None);
