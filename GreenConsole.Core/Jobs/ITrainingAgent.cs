@@ -36,6 +36,33 @@ public interface ITrainingAgent
 
     /// <summary>Points the cloud's <c>latest</c> file at <paramref name="checkpoint"/> so a resume there uses it.</summary>
     Task SetLatestCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Launches the job with GC_RESUME=1 in warm standby (GC_STANDBY=1): it imports and builds everything, then waits
+    /// for <see cref="ReleaseStandbyAsync"/>. It exits 0 by itself on a stop request or after <paramref name="standbyTimeout"/>.
+    /// A standby is invisible to <see cref="PollAsync"/> until released and is killed by <see cref="KillAsync"/>.
+    /// </summary>
+    /// <returns>False when the job already runs there (no standby was started).</returns>
+    Task<bool> StartStandbyAsync(SshTarget target, TrainingJobSpec spec, TimeSpan standbyTimeout, CancellationToken cancellationToken);
+
+    /// <summary>Sends the go signal to a live standby (it then loads <c>latest</c>); null when no standby is alive there.</summary>
+    Task<TrainingLaunchResult?> ReleaseStandbyAsync(SshTarget target, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="PollAsync"/> preceded, in the same round trip, by a remote wait of at most <paramref name="maxWait"/>
+    /// (short sleeps on the cloud) until <paramref name="until"/> holds or the job's process is gone.
+    /// </summary>
+    Task<TrainingPoll> WaitAndPollAsync(SshTarget target, string jobId, long offset, RemoteWaitCondition until, TimeSpan maxWait, CancellationToken cancellationToken);
+}
+
+/// <summary>What a remote wait waits for.</summary>
+public enum RemoteWaitCondition
+{
+    /// <summary>The stopped or done marker.</summary>
+    StoppedOrDone,
+
+    /// <summary>A step line after the given progress offset (or the stopped/done marker).</summary>
+    NewStepLine,
 }
 
 /// <summary>What to run: the reference trainer's hyper-parameters plus the protocol's test/demo aids.</summary>

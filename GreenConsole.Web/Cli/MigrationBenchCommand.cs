@@ -18,6 +18,8 @@ internal sealed record MigrationBenchRow(
     long Bytes,
     double DowntimeSeconds,
     double PlainCopySeconds,
+    double SameCipherCopySeconds,
+    string SameCipher,
     double DrainSeconds,
     double TransferSeconds,
     double VerifySeconds,
@@ -36,8 +38,8 @@ internal sealed record MigrationBenchRow(
 /// <c>bench migration [--sizes 1MB,100MB,1GB] [--csv .lab/ssh_data.csv] [--from KR] [--to CA-ON]</c>: for each checkpoint
 /// size (GC_CHECKPOINT_PAD_BYTES) starts the reference trainer on one lab cloud, lets the real controller and driver
 /// migrate it to another (manual request), and reads the downtime the driver recorded (stop request to the first new
-/// progress line on the target). Then copies a random file of the same size between the same two clouds with
-/// <see cref="IRemoteShell.CopyBetweenAsync"/> (the same relay through this host that checkpoints take, like <c>scp -3</c>).
+/// progress line on the target). Then copies a random file of the same size between the same two clouds with a literal
+/// <c>scp -3</c> (the issue's baseline): once with OpenSSH's default settings and once with the cipher our connections prefer.
 /// </summary>
 internal static class MigrationBenchCommand
 {
@@ -192,7 +194,8 @@ internal static class MigrationBenchCommand
             await output.WriteLineAsync($"bench migration: {source.Zone} (cloud {source.Id}, {source.Host}:{source.Port}) -> {target.Zone} (cloud {target.Id}, {target.Host}:{target.Port}); step delay {stepDelayMs} ms").ConfigureAwait(false);
             foreach (var size in sizes)
             {
-                var row = await MeasureAsync(provider.GetRequiredService<ITrainingAgent>(), jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
+                var labKey = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csvPath))!, "keys", "lab_ed25519");
+                var row = await MeasureAsync(settings, File.Exists(labKey) ? labKey : null, provider.GetRequiredService<ITrainingAgent>(), jobs, db, shell, source.Id, target.Id, sourceTarget, targetTarget, stepDelayMs, size, output, ct).ConfigureAwait(false);
                 rows.Add(row);
             }
 
@@ -232,11 +235,11 @@ internal static class MigrationBenchCommand
         static string S(DateTimeOffset? a, DateTimeOffset? b) =>
             a is { } x && b is { } y ? (y - x).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "?";
         return $"drain = stop latency {S(stop, lastStep)} + checkpoint write {S(lastStep, stopped)} + detection {S(stopped, drainEnd)}; " +
-            $"start = launch+import+load {S(startEntered, resumed)} + first step {S(resumed, firstStep)} + detection {S(firstStep, m.CompletedAt)}";
+            $"start = go or launch+import, then load {S(startEntered, resumed)} + first step {S(resumed, firstStep)} + detection {S(firstStep, m.CompletedAt)}";
     }
 
     private static async Task<MigrationBenchRow> MeasureAsync(
-        ITrainingAgent agent, JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
+        IConfiguration configuration, string? labKey, ITrainingAgent agent, JobService jobs, IDbContextFactory<GreenConsoleDbContext> db, IRemoteShell shell, int sourceId, int targetId,
         SshTarget source, SshTarget target, int stepDelayMs, long size, TextWriter output, CancellationToken ct)
     {
         var label = FormatSize(size);
@@ -287,10 +290,11 @@ internal static class MigrationBenchCommand
             await StopJobAsync(jobs, db, job.Id, ct).ConfigureAwait(false);
             await RemoveJobFilesAsync(shell, [source, target], job.Id, ct).ConfigureAwait(false);
 
-            var copy = await PlainCopyAsync(shell, source, target, size, ct).ConfigureAwait(false);
-            var row = new MigrationBenchRow(size, downtime, copy, drain, transfer, verify, start, other, m.Step, detail);
+            var sameCipher = SameCipher(configuration);
+            var (copy, copySame) = await PlainCopyAsync(shell, source, target, size, sameCipher, labKey, ct).ConfigureAwait(false);
+            var row = new MigrationBenchRow(size, downtime, copy, copySame, sameCipher ?? "default", drain, transfer, verify, start, other, m.Step, detail);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {label}: downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); plain copy {copy:0.00} s")).ConfigureAwait(false);
+                $"  {label}: downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); scp -3 {copy:0.00} s (OpenSSH defaults), {copySame:0.00} s (-c {row.SameCipher})")).ConfigureAwait(false);
             await output.WriteLineAsync("    " + detail).ConfigureAwait(false);
             return row;
         }
@@ -327,37 +331,96 @@ internal static class MigrationBenchCommand
         }
     }
 
-    /// <summary>Seconds to copy an incompressible file of <paramref name="size"/> bytes from source to target (wall time of the call).</summary>
-    private static async Task<double> PlainCopyAsync(IRemoteShell shell, SshTarget source, SshTarget target, long size, CancellationToken ct)
+    /// <summary>The first cipher of Ssh:Ciphers (what our masters negotiate with OpenSSH servers), or null for OpenSSH's default.</summary>
+    private static string? SameCipher(IConfiguration configuration)
     {
-        var path = "~/.greenconsole/bench/plain-" + size.ToString(CultureInfo.InvariantCulture) + ".bin";
+        // Unset means OpenSshOptions' default list, which starts with aes128-gcm.
+        var list = configuration["Ssh:Ciphers"] ?? "aes128-gcm@openssh.com";
+        return list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Seconds (wall time) of a literal <c>scp -3</c> of an incompressible file of <paramref name="size"/> bytes from source to
+    /// target: fresh connections with the clouds' keys and OpenSSH defaults, then the same with <c>-c</c> <paramref name="cipher"/>.
+    /// </summary>
+    private static async Task<(double Defaults, double SameCipher)> PlainCopyAsync(IRemoteShell shell, SshTarget source, SshTarget target, long size, string? cipher, string? labKey, CancellationToken ct)
+    {
+        // Password clouds of the lab also accept the lab's client key (keys/lab_ed25519 next to its CSV).
+        source = string.IsNullOrEmpty(source.KeyPath) ? source with { KeyPath = labKey } : source;
+        target = string.IsNullOrEmpty(target.KeyPath) ? target with { KeyPath = labKey } : target;
+        foreach (var t in new[] { source, target })
+        {
+            if (string.IsNullOrEmpty(t.KeyPath))
+            {
+                throw new InvalidOperationException($"The scp baseline needs key login to cloud {t.CloudId} (no key in the CSV and no keys/lab_ed25519 beside it); passwords are never put on a command line.");
+            }
+        }
+
+        var name = "plain-" + size.ToString(CultureInfo.InvariantCulture) + ".bin";
         var make = await shell.RunAsync(source,
-            string.Create(CultureInfo.InvariantCulture, $"mkdir -p \"$HOME/.greenconsole/bench\" && head -c {size} /dev/urandom > \"$HOME/.greenconsole/bench/plain-{size}.bin\""),
+            string.Create(CultureInfo.InvariantCulture, $"mkdir -p \"$HOME/.greenconsole/bench\" && head -c {size} /dev/urandom > \"$HOME/.greenconsole/bench/{name}\" && echo \"$HOME\""),
             TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
         if (make.ExitCode != 0)
         {
             throw new InvalidOperationException($"Cannot create the {FormatSize(size)} test file on {source.CloudId}: {make.StandardError.Trim()}");
         }
 
+        var prepare = await shell.RunAsync(target, "mkdir -p \"$HOME/.greenconsole/bench\" && echo \"$HOME\"", TimeSpan.FromMinutes(1), ct).ConfigureAwait(false);
+        var knownHosts = Path.Combine(Path.GetTempPath(), "gc-bench-known-hosts-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var watch = Stopwatch.StartNew();
-            var copied = await shell.CopyBetweenAsync(source, path, target, path, ct).ConfigureAwait(false);
-            watch.Stop();
-            if (copied.Bytes < size)
-            {
-                throw new InvalidOperationException($"Plain copy moved {copied.Bytes} bytes, expected at least {size}.");
-            }
-
-            return watch.Elapsed.TotalSeconds;
+            var from = Uri(source, make.StandardOutput.Trim() + "/.greenconsole/bench/" + name);
+            var to = Uri(target, prepare.StandardOutput.Trim() + "/.greenconsole/bench/" + name);
+            var defaults = await ScpAsync(source, target, from, to, knownHosts, null, ct).ConfigureAwait(false);
+            var same = await ScpAsync(source, target, from, to, knownHosts, cipher, ct).ConfigureAwait(false);
+            return (defaults, same);
         }
         finally
         {
+            File.Delete(knownHosts);
             foreach (var t in new[] { source, target })
             {
                 await shell.RunAsync(t, "rm -rf \"$HOME/.greenconsole/bench\"", TimeSpan.FromMinutes(1), CancellationToken.None).ConfigureAwait(false);
             }
         }
+
+        static string Uri(SshTarget t, string absolutePath) =>
+            string.Create(CultureInfo.InvariantCulture, $"scp://{t.Username}@{t.Host}:{t.Port}/{absolutePath}");
+    }
+
+    private static async Task<double> ScpAsync(SshTarget source, SshTarget target, string from, string to, string knownHosts, string? cipher, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo("/usr/bin/scp") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[]
+        {
+            "-3", "-q", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+            "-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
+            "-i", Path.GetFullPath(source.KeyPath!), "-i", Path.GetFullPath(target.KeyPath!),
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        if (cipher is not null)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(cipher);
+        }
+
+        info.ArgumentList.Add(from);
+        info.ArgumentList.Add(to);
+        var watch = Stopwatch.StartNew();
+        using var p = Process.Start(info) ?? throw new InvalidOperationException("scp did not start.");
+        var err = p.StandardError.ReadToEndAsync(ct);
+        await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
+        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        watch.Stop();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scp -3 from cloud {source.CloudId} to {target.CloudId} failed (exit {p.ExitCode}): {(await err.ConfigureAwait(false)).Trim()}");
+        }
+
+        return watch.Elapsed.TotalSeconds;
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan deadline, string what, CancellationToken ct)
@@ -377,16 +440,18 @@ internal static class MigrationBenchCommand
     private static async Task WriteTableAsync(IReadOnlyList<MigrationBenchRow> rows, TextWriter output)
     {
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("size       downtime s  plain copy s   ratio  goal (<= 1.2 x copy + 2 s)   drain  transfer  verify  start  other").ConfigureAwait(false);
+        await output.WriteLineAsync("size       downtime s  scp -3 s  scp -3 -c s   ratio  goal (<= 1.2 x scp + 2 s)    drain  transfer  verify  start  other").ConfigureAwait(false);
         foreach (var r in rows)
         {
             var goal = string.Create(CultureInfo.InvariantCulture, $"{(r.MeetsGoal ? "met" : "MISSED")} (limit {(1.2 * r.PlainCopySeconds) + 2:0.00})");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{FormatSize(r.Bytes),-10} {r.DowntimeSeconds,10:0.00} {r.PlainCopySeconds,13:0.00} {r.Ratio,7:0.00}  {goal,-27} {r.DrainSeconds,6:0.00} {r.TransferSeconds,9:0.00} {r.VerifySeconds,7:0.00} {r.StartSeconds,6:0.00} {r.OtherSeconds,6:0.00}")).ConfigureAwait(false);
+                $"{FormatSize(r.Bytes),-10} {r.DowntimeSeconds,10:0.00} {r.PlainCopySeconds,9:0.00} {r.SameCipherCopySeconds,12:0.00} {r.Ratio,7:0.00}  {goal,-27} {r.DrainSeconds,6:0.00} {r.TransferSeconds,9:0.00} {r.VerifySeconds,7:0.00} {r.StartSeconds,6:0.00} {r.OtherSeconds,6:0.00}")).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync("downtime = stop request -> first new progress line on the target (driver's DowntimeSeconds); drain = stop latency + checkpoint write; " +
             "a negative stop latency means the stop arrived during the step delay after the last logged step; " +
-            "start = launch + Python/torch import + checkpoint load/verify + first step + poll; plain copy = IRemoteShell.CopyBetweenAsync of a /dev/urandom file (tar relayed through this host over two SSH connections, like scp -3).").ConfigureAwait(false);
+            "start = go to the warm standby (or launch + Python/torch import) + checkpoint load + first step + detection; " +
+            "scp -3 = a literal scp -3 of a /dev/urandom file of the same size between the same clouds with OpenSSH's defaults (the goal's baseline); " +
+            "scp -3 -c = the same with the cipher our connections prefer (Ssh:Ciphers' first).").ConfigureAwait(false);
     }
 }

@@ -42,6 +42,20 @@ public sealed class JobsOptions
     [Range(10, 60_000)]
     public int WaitPollMilliseconds { get; set; } = 500;
 
+    /// <summary>
+    /// Longest remote-side wait (one SSH command sleeping 10 ms at a time on the cloud) while a migration waits for the
+    /// stopped marker or the first new progress line; 0 falls back to polling every <see cref="WaitPollMilliseconds"/>.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int RemoteWaitMilliseconds { get; set; } = 3000;
+
+    /// <summary>Launch the job in warm standby on the target while the source drains (imports done before the checkpoint arrives).</summary>
+    public bool WarmStandby { get; set; } = true;
+
+    /// <summary>A standby that gets no go signal within this time exits by itself (safety net if the controller vanished).</summary>
+    [Range(10, 7 * 86400)]
+    public int StandbyTimeoutSeconds { get; set; } = 3600;
+
     /// <summary>Pause before a step is retried after an unreachable host (wait-and-retry).</summary>
     [Range(0.01, 3600)]
     public double RetryDelaySeconds { get; set; } = 5;

@@ -23,6 +23,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
     private SshTarget _source = null!;
     private SshTarget _target = null!;
     private MigrationState _state = null!;
+    private Task<bool>? _standbyLaunch;
 
     private TimeSpan Poll => TimeSpan.FromMilliseconds(c.Options.WaitPollMilliseconds);
 
@@ -224,8 +225,8 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
                 return (MigrationStep.Starting, $"Checkpoint {_m.CheckpointName} verified on cloud {_m.TargetCloudId} ({v.Bytes} bytes).");
 
             case MigrationStep.Starting:
-                var first = await LaunchAndAwaitFirstStepAsync(_target, _m.TargetCloudId, MigrationFailure.TargetUnreachable, ct).ConfigureAwait(false);
-                return (MigrationStep.RunningOnTarget, $"Running on cloud {_m.TargetCloudId}: first step {first} after checkpoint step {_m.CheckpointStep}.");
+                var (first, how) = await LaunchAndAwaitFirstStepAsync(_target, _m.TargetCloudId, MigrationFailure.TargetUnreachable, useStandby: true, ct).ConfigureAwait(false);
+                return (MigrationStep.RunningOnTarget, $"Running on cloud {_m.TargetCloudId} ({how}): first step {first} after checkpoint step {_m.CheckpointStep}.");
 
             case MigrationStep.RollingBack:
                 return await RollBackAsync(ct).ConfigureAwait(false);
@@ -248,9 +249,16 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             await c.Agent.RequestStopAsync(_source, _m.JobId, ct).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
+        if (c.Options.WarmStandby && _standbyLaunch is null)
+        {
+            // Runs beside the drain and the transfer; Starting uses the standby if it is alive by then.
+            _standbyLaunch = StartStandbyAsync(ct);
+        }
+
         while (true)
         {
-            var poll = await OnSource(() => c.Agent.PollAsync(_source, _m.JobId, _job.ProgressOffset, ct)).ConfigureAwait(false);
+            var asked = c.Time.GetTimestamp();
+            var poll = await OnSource(() => PollOrWaitAsync(_source, _job.ProgressOffset, RemoteWaitCondition.StoppedOrDone, ct)).ConfigureAwait(false);
             c.ApplyProgress(_job, poll, _m.SourceCloudId);
             var s = poll.Status;
             switch (s.State)
@@ -269,7 +277,57 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             }
 
             CheckTimeout();
+            await PauseAfterAsync(asked, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>With a remote wait the next round starts at once, unless the wait came back early (nothing to wait on).</summary>
+    private async Task PauseAfterAsync(long asked, CancellationToken ct)
+    {
+        if (c.Options.RemoteWaitMilliseconds == 0 || c.Time.GetElapsedTime(asked) < TimeSpan.FromMilliseconds(Math.Min(50, c.Options.RemoteWaitMilliseconds)))
+        {
             await Task.Delay(Poll, c.Time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private Task<TrainingPoll> PollOrWaitAsync(SshTarget where, long offset, RemoteWaitCondition until, CancellationToken ct) =>
+        c.Options.RemoteWaitMilliseconds > 0
+            ? c.Agent.WaitAndPollAsync(where, _m.JobId, offset, until, TimeSpan.FromMilliseconds(c.Options.RemoteWaitMilliseconds), ct)
+            : c.Agent.PollAsync(where, _m.JobId, offset, ct);
+
+    /// <summary>The warm standby is an optimisation: any failure only means Starting launches the job as before.</summary>
+    private async Task<bool> StartStandbyAsync(CancellationToken ct)
+    {
+        try
+        {
+            var started = await c.Agent.StartStandbyAsync(_target, Spec(_job), TimeSpan.FromSeconds(c.Options.StandbyTimeoutSeconds), ct).ConfigureAwait(false);
+            if (!started)
+            {
+                c.Logger.LogWarning("Migration {Migration}: job {Job} already runs on cloud {Cloud}; no standby started", _m.Id, _m.JobId, _m.TargetCloudId);
+            }
+
+            return started;
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException or IOException)
+        {
+            c.Logger.LogWarning("Migration {Migration}: no warm standby of job {Job} on cloud {Cloud}: {Error}", _m.Id, _m.JobId, _m.TargetCloudId, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Lets an in-flight standby launch finish, so a kill that follows cannot miss the process it starts.</summary>
+    private async Task SettleStandbyLaunchAsync()
+    {
+        if (_standbyLaunch is { } launch)
+        {
+            try
+            {
+                await launch.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                c.Logger.LogDebug("Standby launch of migration {Migration} was cancelled", _m.Id);
+            }
         }
     }
 
@@ -333,12 +391,13 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             return (MigrationStep.RunningOnSource, "The job still runs on the source.");
         }
 
-        var first = await LaunchAndAwaitFirstStepAsync(_source, _m.SourceCloudId, MigrationFailure.SourceUnreachable, ct).ConfigureAwait(false);
+        var (first, _) = await LaunchAndAwaitFirstStepAsync(_source, _m.SourceCloudId, MigrationFailure.SourceUnreachable, useStandby: false, ct).ConfigureAwait(false);
         return (MigrationStep.RunningOnSource, $"Resumed on cloud {_m.SourceCloudId} at step {first} from {s.LatestCheckpoint}.");
     }
 
     private async Task KillOnTargetAsync(CancellationToken ct)
     {
+        await SettleStandbyLaunchAsync().ConfigureAwait(false);
         try
         {
             await c.Agent.KillAsync(_target, _m.JobId, ct).ConfigureAwait(false);
@@ -349,13 +408,27 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         }
     }
 
-    /// <summary>Starts the job with GC_RESUME=1 (unless it already runs there) and waits for its first new step line.</summary>
-    private async Task<long> LaunchAndAwaitFirstStepAsync(SshTarget where, int cloudId, MigrationFailure unreachable, CancellationToken ct)
+    /// <summary>
+    /// Releases the warm standby (when <paramref name="useStandby"/> and one is alive) or starts the job with GC_RESUME=1
+    /// (unless it already runs there), then waits for its first new step line.
+    /// </summary>
+    private async Task<(long First, string How)> LaunchAndAwaitFirstStepAsync(SshTarget where, int cloudId, MigrationFailure unreachable, bool useStandby, CancellationToken ct)
     {
         var spec = Spec(_job);
+        var how = "already running";
+        var released = false;
         if (_m.LaunchProgressOffset is null || !await RunsAsync(where, ct).ConfigureAwait(false))
         {
-            var launch = await Classify(() => c.Agent.StartAsync(where, spec, resume: true, ct), unreachable, cloudId).ConfigureAwait(false);
+            TrainingLaunchResult? launch = null;
+            if (useStandby)
+            {
+                await SettleStandbyLaunchAsync().ConfigureAwait(false);
+                launch = await Classify(() => c.Agent.ReleaseStandbyAsync(where, _m.JobId, ct), unreachable, cloudId).ConfigureAwait(false);
+            }
+
+            released = launch is not null;
+            how = released ? "warm standby released" : "cold launch";
+            launch ??= await Classify(() => c.Agent.StartAsync(where, spec, resume: true, ct), unreachable, cloudId).ConfigureAwait(false);
             _m.LaunchProgressOffset = launch.ProgressOffset;
             await SaveMigrationAsync(ct).ConfigureAwait(false);
         }
@@ -364,7 +437,8 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         var probe = new JobEntity { Id = _job.Id, Name = _job.Name, TrainerArguments = _job.TrainerArguments, ProgressOffset = offset };
         while (true)
         {
-            var poll = await Classify(() => c.Agent.PollAsync(where, _m.JobId, offset, ct), unreachable, cloudId).ConfigureAwait(false);
+            var asked = c.Time.GetTimestamp();
+            var poll = await Classify(() => PollOrWaitAsync(where, offset, RemoteWaitCondition.NewStepLine, ct), unreachable, cloudId).ConfigureAwait(false);
             offset = poll.NextOffset;
             c.ApplyProgress(probe, poll, cloudId);
             if (poll.Lines.FirstOrDefault(l => l.IsStep) is { } first)
@@ -378,16 +452,30 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
                 _job.LastEpoch = probe.LastEpoch;
                 _job.TotalSteps = probe.TotalSteps ?? _job.TotalSteps;
                 _job.LastProgressAt = probe.LastProgressAt;
-                return first.Step;
+                return (first.Step, how);
             }
 
-            if (poll.Status.State is RemoteJobState.Exited || poll.Status.State == RemoteJobState.NotStarted && !poll.Status.LauncherAlive)
+            var gone = poll.Status.State is RemoteJobState.Exited || poll.Status.State == RemoteJobState.NotStarted && !poll.Status.LauncherAlive;
+            if (gone && released)
+            {
+                // The standby ended (its own timeout) just as go came: start it the ordinary way once.
+                c.Logger.LogWarning("Migration {Migration}: the released standby of job {Job} on cloud {Cloud} is gone; launching it", _m.Id, _m.JobId, cloudId);
+                released = false;
+                how = "cold launch after the standby was gone";
+                var relaunch = await Classify(() => c.Agent.StartAsync(where, spec, resume: true, ct), unreachable, cloudId).ConfigureAwait(false);
+                _m.LaunchProgressOffset = relaunch.ProgressOffset;
+                await SaveMigrationAsync(ct).ConfigureAwait(false);
+                offset = relaunch.ProgressOffset;
+                continue;
+            }
+
+            if (gone)
             {
                 throw new StepFailureException(MigrationFailure.JobFailed, $"The job did not start on cloud {cloudId} (state {poll.Status.State}); see train.log there.");
             }
 
             CheckTimeout();
-            await Task.Delay(Poll, c.Time, ct).ConfigureAwait(false);
+            await PauseAfterAsync(asked, ct).ConfigureAwait(false);
         }
     }
 
@@ -493,6 +581,12 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
 
     private async Task FinishAsync(CancellationToken ct)
     {
+        if (_state.Step != MigrationStep.RunningOnTarget && _standbyLaunch is not null)
+        {
+            // A migration that did not land on the target must leave no standby there.
+            await KillOnTargetAsync(ct).ConfigureAwait(false);
+        }
+
         var now = c.Time.GetUtcNow();
         switch (_state.Step)
         {

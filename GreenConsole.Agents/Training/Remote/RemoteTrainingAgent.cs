@@ -143,20 +143,13 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             throw new TrainingJobException($"Job '{spec.JobId}' already runs on cloud {target.CloudId} (pid {before.Status.Pid}); it is not started twice.");
         }
 
-        var launch = new TrainingLaunch("$J/job", "$J/ckpt", resume, null, spec.CheckpointPadBytes, spec.StepDelayMs);
-        var env = string.Join(' ', launch.ToEnvironment().Select(kv => kv.Key + "=\"" + kv.Value + "\""));
         var command = new StringBuilder()
             .Append(Prelude(spec.JobId))
             .Append("set -e; mkdir -p \"$J/job\" \"$J/ckpt\"; ")
             // Markers of an earlier incarnation would make the next status look stopped/done before the trainer starts.
             .Append("rm -f \"$J/job/stop\" \"$J/job/stopped\" \"$J/job/done\" \"$J/job/job.json\" \"$J/job/launch.pid\"; ")
             .Append("if [ -f \"$J/job/progress.jsonl\" ]; then wc -c < \"$J/job/progress.jsonl\"; else echo 0; fi; ")
-            .Append("cd \"$J\"; ")
-            .Append("env ").Append(env).Append(' ')
-            .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.ReferenceTrainerFileName).Append("\" ")
-            .Append(CultureInfo.InvariantCulture, $"--seed {spec.Seed} --epochs {spec.Epochs}")
-            .Append(" </dev/null >>\"$J/train.log\" 2>&1 & ")
-            .Append("echo $! > \"$J/job/launch.pid\"")
+            .Append(LaunchCommand(spec, resume, null, "launch.pid"))
             .ToString();
         var launchedAt = _time.GetUtcNow();
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
@@ -168,6 +161,89 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
 
         _logger.LogInformation("Started job {Job} on cloud {Cloud} (resume {Resume}, progress offset {Offset})", spec.JobId, target.CloudId, resume, offset);
         return new TrainingLaunchResult(offset, launchedAt);
+    }
+
+    /// <summary>cd into the job, start the trainer detached with the GC_* variables, record its pid in <c>$J/job/&lt;pidFile&gt;</c>.</summary>
+    private string LaunchCommand(TrainingJobSpec spec, bool resume, IReadOnlyDictionary<string, string>? extra, string pidFile)
+    {
+        var launch = new TrainingLaunch("$J/job", "$J/ckpt", resume, null, spec.CheckpointPadBytes, spec.StepDelayMs);
+        var variables = launch.ToEnvironment().Concat(extra ?? new Dictionary<string, string>());
+        var env = string.Join(' ', variables.Select(kv => kv.Key + "=\"" + kv.Value + "\""));
+        return new StringBuilder()
+            .Append("cd \"$J\"; ")
+            .Append("env ").Append(env).Append(' ')
+            .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.ReferenceTrainerFileName).Append("\" ")
+            .Append(CultureInfo.InvariantCulture, $"--seed {spec.Seed} --epochs {spec.Epochs}")
+            .Append(" </dev/null >>\"$J/train.log\" 2>&1 & ")
+            .Append("echo $! > \"$J/job/").Append(pidFile).Append('"')
+            .ToString();
+    }
+
+    /// <summary>Shell test: pid <c>$1</c> is a live (not zombie) process whose command line names the reference trainer.</summary>
+    private const string TrainerAliveFunction =
+        "trainer_alive() { [ -n \"$1\" ] || return 1; st=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null); " +
+        "[ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ] && tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; }; ";
+
+    public async Task<bool> StartStandbyAsync(SshTarget target, TrainingJobSpec spec, TimeSpan standbyTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        RequireJobId(spec.JobId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(standbyTimeout, TimeSpan.FromSeconds(1));
+        await DeployAsync(target, cancellationToken).ConfigureAwait(false);
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [TrainingProtocol.StandbyVariable] = "1",
+            [TrainingProtocol.StandbyTimeoutVariable] = ((long)Math.Ceiling(standbyTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+        };
+        var command = new StringBuilder()
+            .Append(Prelude(spec.JobId))
+            .Append(TrainerAliveFunction)
+            .Append("set -e; mkdir -p \"$J/job\" \"$J/ckpt\"; ")
+            // Never next to a running incarnation; an earlier standby of this job is replaced.
+            .Append("if trainer_alive \"$(cat \"$J/job/launch.pid\" 2>/dev/null)\"; then echo busy; exit 0; fi; ")
+            .Append("p=$(cat \"$J/job/standby.pid\" 2>/dev/null || true); if trainer_alive \"$p\"; then kill -9 \"$p\"; fi; ")
+            .Append("rm -f \"$J/job/go\" \"$J/job/standby.pid\"; ")
+            .Append(LaunchCommand(spec, resume: true, extra, "standby.pid"))
+            .Append("; echo standby")
+            .ToString();
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var answer = r.StandardOutput.Trim();
+        if (!r.Succeeded || answer is not ("busy" or "standby"))
+        {
+            throw new TrainingJobException(
+                $"Starting a standby of job '{spec.JobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        _logger.LogInformation("Standby of job {Job} on cloud {Cloud}: {Answer}", spec.JobId, target.CloudId, answer);
+        return answer == "standby";
+    }
+
+    public async Task<TrainingLaunchResult?> ReleaseStandbyAsync(SshTarget target, string jobId, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        // The standby's pid becomes the launcher pid before go appears, so status and kill treat it as the job from then on.
+        var command = Prelude(jobId) + TrainerAliveFunction +
+            "p=$(cat \"$J/job/standby.pid\" 2>/dev/null); if trainer_alive \"$p\"; then " +
+            "rm -f \"$J/job/stop\" \"$J/job/stopped\" \"$J/job/done\" \"$J/job/job.json\"; " +
+            "if [ -f \"$J/job/progress.jsonl\" ]; then wc -c < \"$J/job/progress.jsonl\"; else echo 0; fi; " +
+            "mv -f \"$J/job/standby.pid\" \"$J/job/launch.pid\" && touch \"$J/job/go\"; " +
+            "else rm -f \"$J/job/standby.pid\"; echo none; fi";
+        var releasedAt = _time.GetUtcNow();
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var answer = r.StandardOutput.Trim();
+        if (r.Succeeded && answer == "none")
+        {
+            return null;
+        }
+
+        if (!r.Succeeded || !long.TryParse(answer, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+        {
+            throw new TrainingJobException(
+                $"Releasing the standby of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        _logger.LogInformation("Released the standby of job {Job} on cloud {Cloud} (progress offset {Offset})", jobId, target.CloudId, offset);
+        return new TrainingLaunchResult(offset, releasedAt);
     }
 
     public async Task RequestStopAsync(SshTarget target, string jobId, CancellationToken cancellationToken)
@@ -185,9 +261,9 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         RequireJobId(jobId);
         // Kills the launcher pid and the trainer's own pid (job.json), but only processes whose command line names this job's bin folder.
         var command = Prelude(jobId) +
-            "k=0; for p in $(cat \"$J/job/launch.pid\" 2>/dev/null) $(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/job.json\" 2>/dev/null); do " +
+            "k=0; for p in $(cat \"$J/job/launch.pid\" \"$J/job/standby.pid\" 2>/dev/null) $(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/job.json\" 2>/dev/null); do " +
             "if kill -0 \"$p\" 2>/dev/null && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; then kill -9 \"$p\" && k=1; fi; done; " +
-            "rm -f \"$J/job/launch.pid\"; echo $k";
+            "rm -f \"$J/job/launch.pid\" \"$J/job/standby.pid\" \"$J/job/go\"; echo $k";
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
@@ -203,7 +279,31 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         return killed;
     }
 
-    public async Task<TrainingPoll> PollAsync(SshTarget target, string jobId, long offset, CancellationToken cancellationToken)
+    public Task<TrainingPoll> PollAsync(SshTarget target, string jobId, long offset, CancellationToken cancellationToken) =>
+        PollCoreAsync(target, jobId, offset, string.Empty, CommandTimeout, cancellationToken);
+
+    public Task<TrainingPoll> WaitAndPollAsync(SshTarget target, string jobId, long offset, RemoteWaitCondition until, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        // ~10 ms sleeps plus a few ms of forks per round; the count bounds the wait without a clock on the cloud.
+        var rounds = Math.Clamp((int)(maxWait.TotalMilliseconds / 12), 1, 100_000);
+        var done = until switch
+        {
+            RemoteWaitCondition.StoppedOrDone => string.Empty,
+            RemoteWaitCondition.NewStepLine when offset != long.MaxValue => string.Create(CultureInfo.InvariantCulture,
+                $"tail -c +{offset + 1} \"$J/job/progress.jsonl\" 2>/dev/null | grep -q '\"event\":\"step\"' && break; "),
+            RemoteWaitCondition.NewStepLine => string.Empty,
+            _ => throw new ArgumentOutOfRangeException(nameof(until), until, "Unknown wait condition."),
+        };
+        var wait = string.Create(CultureInfo.InvariantCulture,
+            $"wp=$(cat \"$J/job/launch.pid\" 2>/dev/null); wi=0; while [ $wi -lt {rounds} ]; do ") + done +
+            "{ [ -e \"$J/job/stopped\" ] || [ -e \"$J/job/done\" ]; } && break; " +
+            "if [ -n \"$wp\" ]; then wst=$(cut -d' ' -f3 /proc/$wp/stat 2>/dev/null); { [ -z \"$wst\" ] || [ \"$wst\" = Z ]; } && break; fi; " +
+            "sleep 0.01; wi=$((wi+1)); done; ";
+        return PollCoreAsync(target, jobId, offset, wait, CommandTimeout + maxWait, cancellationToken);
+    }
+
+    private async Task<TrainingPoll> PollCoreAsync(SshTarget target, string jobId, long offset, string waitFirst, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RequireJobId(jobId);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -212,13 +312,13 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             ? string.Empty
             : string.Create(CultureInfo.InvariantCulture,
                 $"if [ -f \"$J/job/progress.jsonl\" ]; then tail -c +{offset + 1} \"$J/job/progress.jsonl\" | head -c {MaxProgressChunkBytes}; fi; ");
-        var command = Prelude(jobId) + readProgress +
+        var command = Prelude(jobId) + waitFirst + readProgress +
             $"printf '\\n{StatusMarker}\\n'; " +
             $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"; s=$?; " +
             $"printf '\\n{LauncherMarker} '; p=$(cat \"$J/job/launch.pid\" 2>/dev/null); st=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); " +
             // A reparented zombie still answers kill -0 where nothing reaps orphans (containers), so the state letter decides.
             "if [ -n \"$p\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; then echo 1; else echo 0; fi; exit $s";
-        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var r = await _shell.RunAsync(target, command, timeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
             throw new TrainingJobException(
@@ -295,7 +395,8 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         RequireCheckpointName(checkpoint);
         await EnsureDeployedAsync(target, cancellationToken).ConfigureAwait(false);
         var r = await _shell.RunAsync(target,
-            Prelude(jobId) + $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" verify \"$J/ckpt/{checkpoint}\"",
+            // --mark leaves .verified (manifest hash + path) so the resumed trainer need not hash the same bytes again.
+            Prelude(jobId) + $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" verify --mark \"$J/ckpt/{checkpoint}\"",
             CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (r.ExitCode is not (0 or 1))
         {

@@ -9,7 +9,9 @@ training side of that contract (see docs/training-protocol.md):
 * stop requests (``$GC_JOB_DIR/stop``, SIGTERM, or ``GC_STOP_AT_STEP``),
 * atomic, manifest-verified checkpoints in ``$GC_CHECKPOINT_DIR/step-<k>``,
 * the ``stopped`` / ``done`` markers,
-* a command line: ``verify <checkpoint_dir>`` and ``status <job_dir>``.
+* a command line: ``verify <checkpoint_dir>`` and ``status <job_dir>``,
+* warm standby (``GC_STANDBY=1``): ``Job.wait_for_go()`` lets a trainer import its
+  framework and build its model before the checkpoint it resumes from has arrived.
 
 It must stay importable without torch (the controller runs ``verify`` and
 ``status`` on hosts that may have no deep-learning stack at all).
@@ -20,6 +22,9 @@ Example with PyTorch::
 
     job = gct.Job.from_env()
     job.install_signal_handlers()
+    # ... import the framework, build data, model and optimizer ...
+    if not job.wait_for_go():                   # returns at once unless GC_STANDBY=1
+        raise SystemExit(0)                     # standby released without a go: nothing to do
     step = 0
     if job.resume:
         ckpt = job.latest_checkpoint()          # verified against its manifest
@@ -52,6 +57,7 @@ import signal
 import socket
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
@@ -65,6 +71,9 @@ ENV_CHECKPOINT_PAD_BYTES = "GC_CHECKPOINT_PAD_BYTES"
 ENV_STEP_DELAY_MS = "GC_STEP_DELAY_MS"
 ENV_PROGRESS_FSYNC_EVERY = "GC_PROGRESS_FSYNC_EVERY"
 ENV_CHECKPOINT_KEEP = "GC_CHECKPOINT_KEEP"
+ENV_STANDBY = "GC_STANDBY"
+ENV_STANDBY_TIMEOUT_S = "GC_STANDBY_TIMEOUT_S"
+ENV_HASH_THREADS = "GC_HASH_THREADS"
 
 PROGRESS_FILE = "progress.jsonl"
 STOP_FILE = "stop"
@@ -74,6 +83,8 @@ JOB_FILE = "job.json"
 LATEST_FILE = "latest"
 MANIFEST_FILE = "manifest.json"
 PADDING_FILE = "padding.bin"
+GO_FILE = "go"
+VERIFIED_FILE = ".verified"
 CHECKPOINT_PREFIX = "step-"
 TMP_PREFIX = ".tmp-"
 
@@ -83,6 +94,11 @@ EXIT_CONFIG = 2
 EXIT_NO_CHECKPOINT = 3
 
 _CHUNK = 4 * 1024 * 1024
+
+# Padding above this size is written as padding-<i>.bin shards, so writing, hashing and verifying use
+# several cores (real multi-GB checkpoints are sharded the same way).
+PADDING_SHARD_BYTES = 64 * 1024 * 1024
+DEFAULT_STANDBY_TIMEOUT_S = 1800
 
 # A stop file older than this process belongs to an earlier incarnation (see Job.start).
 _PROCESS_START = time.time()
@@ -161,6 +177,25 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+def _hash_threads() -> int:
+    raw = os.environ.get(ENV_HASH_THREADS, "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise ConfigError("%s must be an integer, got %r" % (ENV_HASH_THREADS, raw)) from None
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _parallel_map(fn: Callable[[Any], Any], items: List[Any]) -> List[Any]:
+    """fn over items in threads (hashlib and file I/O release the GIL), results in input order."""
+    workers = min(len(items), _hash_threads())
+    if workers <= 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
+
+
 def _list_files(root: str) -> List[str]:
     """Relative, '/'-separated paths of every regular file below root, sorted."""
     out = []
@@ -198,10 +233,11 @@ class VerifyProblem:
         return {"file": self.file, "problem": self.problem}
 
 
-def verify_checkpoint(path: str) -> List[VerifyProblem]:
+def verify_checkpoint(path: str, hash_files: bool = True) -> List[VerifyProblem]:
     """Check every file listed in manifest.json (size and SHA-256) and flag unlisted files.
 
-    Returns an empty list when the checkpoint is intact.
+    Files are hashed in parallel threads. hash_files=False checks presence and sizes only (used when a
+    matching .verified marker vouches for the contents). Returns an empty list when the checkpoint is intact.
     """
     problems: List[VerifyProblem] = []
     manifest_path = os.path.join(path, MANIFEST_FILE)
@@ -220,6 +256,7 @@ def verify_checkpoint(path: str) -> List[VerifyProblem]:
         problems.append(VerifyProblem(MANIFEST_FILE, "unsupported format_version %r (expected %d)"
                                       % (manifest.get("format_version"), FORMAT_VERSION)))
     listed = set()
+    to_hash = []
     for entry in manifest["files"]:
         rel = entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(rel, str) or rel == "" or rel.startswith("/") or ".." in rel.split("/"):
@@ -234,14 +271,48 @@ def verify_checkpoint(path: str) -> List[VerifyProblem]:
         if size != entry.get("size"):
             problems.append(VerifyProblem(rel, "size %d, manifest says %r" % (size, entry.get("size"))))
             continue
-        actual = sha256_file(full)
-        if actual != entry.get("sha256"):
-            problems.append(VerifyProblem(rel, "sha256 mismatch: manifest %s, actual %s"
-                                          % (entry.get("sha256"), actual)))
+        if hash_files:
+            to_hash.append((rel, full, entry.get("sha256")))
+    for (rel, _full, expected), actual in zip(to_hash, _parallel_map(lambda t: sha256_file(t[1]), to_hash)):
+        if actual != expected:
+            problems.append(VerifyProblem(rel, "sha256 mismatch: manifest %s, actual %s" % (expected, actual)))
     for rel in _list_files(path):
-        if rel != MANIFEST_FILE and rel not in listed:
+        if rel not in (MANIFEST_FILE, VERIFIED_FILE) and rel not in listed:
             problems.append(VerifyProblem(rel, "not listed in manifest"))
     return problems
+
+
+def _manifest_sha256(path: str) -> Optional[str]:
+    try:
+        return sha256_file(os.path.join(path, MANIFEST_FILE))
+    except OSError:
+        return None
+
+
+def mark_verified(path: str) -> None:
+    """Record that path verified just now: .verified holds the manifest's SHA-256 and the absolute path.
+
+    A marker that travelled with a copy names another path (or a manifest that changed), so it is not trusted.
+    """
+    record = {"manifest_sha256": _manifest_sha256(path), "path": os.path.abspath(path), "ts": utc_now_iso()}
+    _write_file_atomic(os.path.join(path, VERIFIED_FILE), _json_bytes(record))
+
+
+def clear_verified(path: str) -> None:
+    try:
+        os.remove(os.path.join(path, VERIFIED_FILE))
+    except FileNotFoundError:
+        pass
+
+
+def is_verified(path: str) -> bool:
+    """True when path holds a .verified marker that matches its current manifest and its own location."""
+    marker = _read_json_file(os.path.join(path, VERIFIED_FILE))
+    if not isinstance(marker, dict):
+        return False
+    expected = _manifest_sha256(path)
+    return (expected is not None and marker.get("manifest_sha256") == expected
+            and marker.get("path") == os.path.abspath(path))
 
 
 def _read_manifest(path: str) -> Optional[Dict[str, Any]]:
@@ -393,6 +464,8 @@ class Job:
     step_delay_ms: int = 0
     progress_fsync_every: int = 100
     checkpoint_keep: int = 2
+    standby: bool = False
+    standby_timeout_s: int = DEFAULT_STANDBY_TIMEOUT_S
     _signal_received: Optional[int] = field(default=None, repr=False)
     _progress: Any = field(default=None, repr=False)
     _lines_since_fsync: int = field(default=0, repr=False)
@@ -410,6 +483,9 @@ class Job:
         if resume_raw not in ("", "0", "1"):
             raise ConfigError("%s must be 0 or 1, got %r" % (ENV_RESUME, resume_raw))
         stop_at = _env_int(ENV_STOP_AT_STEP, -1, minimum=1) if os.environ.get(ENV_STOP_AT_STEP, "").strip() else None
+        standby_raw = os.environ.get(ENV_STANDBY, "").strip()
+        if standby_raw not in ("", "0", "1"):
+            raise ConfigError("%s must be 0 or 1, got %r" % (ENV_STANDBY, standby_raw))
         job = cls(
             job_dir=os.path.abspath(job_dir),
             checkpoint_dir=os.path.abspath(ckpt_dir),
@@ -419,6 +495,8 @@ class Job:
             step_delay_ms=_env_int(ENV_STEP_DELAY_MS, 0),
             progress_fsync_every=_env_int(ENV_PROGRESS_FSYNC_EVERY, 100),
             checkpoint_keep=_env_int(ENV_CHECKPOINT_KEEP, 2, minimum=1),
+            standby=standby_raw == "1",
+            standby_timeout_s=_env_int(ENV_STANDBY_TIMEOUT_S, DEFAULT_STANDBY_TIMEOUT_S, minimum=1),
         )
         os.makedirs(job.job_dir, exist_ok=True)
         os.makedirs(job.checkpoint_dir, exist_ok=True)
@@ -433,6 +511,43 @@ class Job:
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+
+    # ----------------------------------------------------------------- standby
+    def wait_for_go(self, poll_seconds: float = 0.01) -> bool:
+        """Warm standby: block until the controller creates $GC_JOB_DIR/go, then return True.
+
+        Without GC_STANDBY=1 it returns True at once. It returns False (the trainer should exit 0
+        without touching any marker) when a stop is requested (a stop file created after this
+        process started, SIGTERM/SIGINT) or after GC_STANDBY_TIMEOUT_S seconds. Call it after the
+        expensive set-up (imports, data, model) and before loading the checkpoint: the checkpoint
+        and the 'latest' pointer are only complete when go appears.
+        """
+        if not self.standby:
+            return True
+        go_path = os.path.join(self.job_dir, GO_FILE)
+        stop_path = os.path.join(self.job_dir, STOP_FILE)
+        deadline = time.monotonic() + self.standby_timeout_s
+        while True:
+            if os.path.exists(go_path):
+                try:
+                    os.remove(go_path)
+                except FileNotFoundError:
+                    pass
+                self.standby = False
+                return True
+            if self._signal_received is not None:
+                self._stop_reason = "signal %d" % self._signal_received
+                return False
+            try:
+                if os.path.getmtime(stop_path) >= _PROCESS_START:
+                    self._stop_reason = "stop file"
+                    return False
+            except FileNotFoundError:
+                pass
+            if time.monotonic() >= deadline:
+                self._stop_reason = "%s=%d expired" % (ENV_STANDBY_TIMEOUT_S, self.standby_timeout_s)
+                return False
+            time.sleep(poll_seconds)
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, step: int, resumed_from: Optional[str] = None, **extra: Any) -> None:
@@ -529,17 +644,22 @@ class Job:
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
         writer(tmp)
-        known_hashes: Dict[str, str] = {}
-        if self.pad_bytes > 0:
-            known_hashes[PADDING_FILE] = self._write_padding(os.path.join(tmp, PADDING_FILE))
-        files = []
-        for rel in _list_files(tmp):
-            if rel == MANIFEST_FILE:
-                raise CheckpointError("writer must not create %s" % MANIFEST_FILE)
+        # Padding is hashed and fsynced while it is written; the writer's files are hashed and fsynced
+        # afterwards, all in parallel threads.
+        known_hashes: Dict[str, str] = self._write_padding(tmp) if self.pad_bytes > 0 else {}
+        rels = _list_files(tmp)
+        if MANIFEST_FILE in rels or VERIFIED_FILE in rels:
+            raise CheckpointError("writer must not create %s or %s" % (MANIFEST_FILE, VERIFIED_FILE))
+
+        def describe(rel: str) -> Dict[str, Any]:
             full = os.path.join(tmp, *rel.split("/"))
-            digest = known_hashes.get(rel) or sha256_file(full)
-            _fsync_path(full)
-            files.append({"path": rel, "size": os.path.getsize(full), "sha256": digest})
+            digest = known_hashes.get(rel)
+            if digest is None:
+                digest = sha256_file(full)
+                _fsync_path(full)
+            return {"path": rel, "size": os.path.getsize(full), "sha256": digest}
+
+        files = _parallel_map(describe, rels)
         manifest = {
             "format_version": FORMAT_VERSION,
             "step": int(step),
@@ -570,22 +690,36 @@ class Job:
         return Checkpoint(name=name, path=final, step=int(step), manifest=manifest,
                           total_bytes=total, write_seconds=seconds)
 
-    def _write_padding(self, path: str) -> str:
-        # Incompressible for the transfer path (ssh/zlib sees 32 KiB windows), yet cheap to make:
-        # one random 4 MiB block, reused with a distinct chunk counter in its first 8 bytes.
-        h = hashlib.sha256()
-        block = bytearray(os.urandom(_CHUNK))
-        remaining = self.pad_bytes
-        index = 0
-        with open(path, "wb") as f:
-            while remaining > 0:
-                block[0:8] = index.to_bytes(8, "little")
-                chunk = memoryview(block)[:min(_CHUNK, remaining)]
-                f.write(chunk)
-                h.update(chunk)
-                remaining -= len(chunk)
-                index += 1
-        return h.hexdigest()
+    def _write_padding(self, directory: str) -> Dict[str, str]:
+        """padding.bin, or padding-<i>.bin shards of PADDING_SHARD_BYTES above that size; {name: sha256}."""
+        if self.pad_bytes <= PADDING_SHARD_BYTES:
+            shards = [(PADDING_FILE, 0, self.pad_bytes)]
+        else:
+            count = (self.pad_bytes + PADDING_SHARD_BYTES - 1) // PADDING_SHARD_BYTES
+            shards = [("padding-%03d.bin" % i, i, min(PADDING_SHARD_BYTES, self.pad_bytes - i * PADDING_SHARD_BYTES))
+                      for i in range(count)]
+
+        def write(shard):
+            name, shard_index, size = shard
+            # Incompressible for the transfer path (ssh/zlib sees 32 KiB windows), yet cheap to make:
+            # one random 4 MiB block, reused with a distinct shard/chunk counter in its first 8 bytes.
+            h = hashlib.sha256()
+            block = bytearray(os.urandom(_CHUNK))
+            remaining = size
+            index = shard_index << 32
+            with open(os.path.join(directory, name), "wb") as f:
+                while remaining > 0:
+                    block[0:8] = index.to_bytes(8, "little")
+                    chunk = memoryview(block)[:min(_CHUNK, remaining)]
+                    f.write(chunk)
+                    h.update(chunk)
+                    remaining -= len(chunk)
+                    index += 1
+                f.flush()
+                os.fsync(f.fileno())
+            return name, h.hexdigest()
+
+        return dict(_parallel_map(write, shards))
 
     def _prune(self, keep: str) -> None:
         steps = []
@@ -613,7 +747,9 @@ class Job:
         ckpt = self.latest_checkpoint(verify=False)
         if ckpt is None:
             raise CheckpointError("%s=1 but %s holds no complete checkpoint" % (ENV_RESUME, self.checkpoint_dir))
-        problems = verify_checkpoint(ckpt.path)
+        # Verifying on the target left a marker: hashing the same bytes again would only add downtime.
+        trusted = is_verified(ckpt.path)
+        problems = verify_checkpoint(ckpt.path, hash_files=not trusted)
         if problems:
             details = "; ".join("%s: %s" % (p.file, p.problem) for p in problems)
             bad = ckpt.name
@@ -656,11 +792,18 @@ class Job:
 
 # --------------------------------------------------------------------- command line
 def _cli_verify(args: List[str]) -> int:
+    mark = "--mark" in args
+    args = [a for a in args if a != "--mark"]
     if len(args) != 1:
-        print("usage: greenconsole_train.py verify <checkpoint_dir>", file=sys.stderr)
+        print("usage: greenconsole_train.py verify [--mark] <checkpoint_dir>", file=sys.stderr)
         return EXIT_CONFIG
     path = args[0]
+    if mark:
+        # A marker from before (or one that came with a copy) must never outlive a failed verification.
+        clear_verified(path)
     problems = verify_checkpoint(path)
+    if mark and not problems:
+        mark_verified(path)
     manifest = _read_manifest(path) or {}
     files = manifest.get("files") if isinstance(manifest.get("files"), list) else []
     print(json.dumps({"ok": not problems, "checkpoint": os.path.abspath(path), "step": manifest.get("step"),
@@ -696,7 +839,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"verify": _cli_verify, "status": _cli_status, "latest": _cli_latest}
     if not argv or argv[0] not in commands:
-        print("usage: greenconsole_train.py {verify <checkpoint_dir> | status <job_dir> | latest <checkpoint_root>}",
+        print("usage: greenconsole_train.py {verify [--mark] <checkpoint_dir> | status <job_dir> | latest <checkpoint_root>}",
               file=sys.stderr)
         return EXIT_CONFIG
     return commands[argv[0]](argv[1:])

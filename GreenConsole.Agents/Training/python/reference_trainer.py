@@ -137,6 +137,11 @@ def run(cfg, job) -> int:
     # Data-order cursor: the next batch to run is batch `next_batch` of `order` in `epoch`.
     step, samples, epoch, next_batch, order = 0, 0, 0, 0, None
     resumed_from = None
+    # Warm standby (GC_STANDBY=1): everything above is the slow part (torch, data, model); the checkpoint is
+    # only complete once the controller says go.
+    if not job.wait_for_go():
+        print("reference_trainer: standby ended without a go (%s)" % job.stop_reason, file=sys.stderr)
+        return gct.EXIT_OK
     if job.resume:
         ckpt = job.require_checkpoint()
         state = torch.load(ckpt.file(STATE_FILE), map_location="cpu")

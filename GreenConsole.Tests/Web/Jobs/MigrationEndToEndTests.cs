@@ -121,6 +121,8 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Equal(
             ["Requested", "Draining", "Checkpointed", "Transferring", "Verifying", "Starting", "RunningOnTarget"],
             events.Where(e => e.Kind == "Transition" && e.MigrationId == m.Id).Select(e => e.ToStep!));
+        // The job was launched in standby during the drain; Starting only sent it the go signal.
+        Assert.Contains(events, e => e.ToStep == "RunningOnTarget" && e.Message.Contains("(warm standby released)", StringComparison.Ordinal));
 
         var report = await host.Jobs.CarbonReportAsync(job.Id, CancellationToken.None);
         Assert.Single(report.Report.Migrations);
@@ -213,6 +215,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
     public async Task Checkpoint_corrupted_in_transit_is_refused_by_checksum_and_rolled_back()
     {
         var flipped = 0;
+        var standbySeen = false;
         MigrationTestHost? self = null;
         await using var host = self = await HostAsync(hooks: h => h.BeforeStep = async (state, ct) =>
         {
@@ -225,6 +228,18 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
                     TimeSpan.FromSeconds(30), ct);
                 Assert.Equal(0, r.ExitCode);
                 Interlocked.Increment(ref flipped);
+                // The standby launched during the drain is alive on the target; the rollback must kill it.
+                var until = DateTime.UtcNow.AddSeconds(30);
+                while (!standbySeen && DateTime.UtcNow < until)
+                {
+                    var alive = await self.Shell.RunAsync(target,
+                        $"p=$(cat \"$HOME/.greenconsole/jobs/{state.JobId}/job/standby.pid\" 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\"", TimeSpan.FromSeconds(30), ct);
+                    standbySeen = alive.ExitCode == 0;
+                    if (!standbySeen)
+                    {
+                        await Task.Delay(100, ct);
+                    }
+                }
             }
         }, autoMigrate: false, maxTransferAttempts: 1);
         var source = await host.CloudAsync("US-CAL-CISO");
@@ -244,6 +259,16 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Contains(events, e => e.FromStep == "Verifying" && e.ToStep == "RollingBack");
         var running = await WaitForJobAsync(host, job.Id, j => j.Status != JobStatus.Migrating, "the job to run again");
         Assert.Equal(source.Id, running.CurrentCloudId);
+        Assert.True(standbySeen, "a standby ran on the target before Verifying");
+        var targetCloud = (await host.Clouds.GetTargetAsync(target.Id, CancellationToken.None))!;
+        await MigrationTestHost.WaitForAsync(async () =>
+        {
+            // Processes of this job on the target: a trainer whose working directory is the job's folder there.
+            var r = await host.Shell.RunAsync(targetCloud,
+                $"n=0; for p in $(pgrep -f reference_trainer.py); do [ \"$(readlink /proc/$p/cwd)\" = \"$HOME/.greenconsole/jobs/{job.Id}\" ] && n=$((n+1)); done; echo $n",
+                TimeSpan.FromSeconds(30), CancellationToken.None);
+            return r.StandardOutput.Trim() == "0" ? "gone" : null;
+        }, TimeSpan.FromSeconds(20), "no trainer process left on the target after the rollback");
         Assert.Equal(m.CheckpointStep + 1, m.FirstStepAfterResume);
         await host.Jobs.CancelAsync(job.Id, CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.Status is JobStatus.Cancelled or JobStatus.Finished, "the cancel");
