@@ -407,7 +407,20 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A zombie (exited, not yet reaped by its parent) still answers signal 0 but runs nothing.
+    return _proc_state(pid) not in ("Z", "X")
+
+
+def _proc_state(pid: int) -> Optional[str]:
+    """The one-letter state from /proc/<pid>/stat, or None where /proc is unavailable (non-Linux)."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            raw = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    # The command name is in parentheses and may itself hold spaces or ')': the state follows the last ')'.
+    rest = raw[raw.rfind(")") + 1:].split()
+    return rest[0] if rest else None
 
 
 def job_status(job_dir: str) -> Dict[str, Any]:
