@@ -278,10 +278,14 @@ public static class TelemetryBenchmark
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
-    /// <summary>utime+stime (and, for subtrees, the reaped children's) of processes read from /proc, in clock ticks of 10 ms.</summary>
+    /// <summary>
+    /// CPU of processes read from /proc. A process's own time comes from /proc/PID/schedstat (nanoseconds, main thread:
+    /// ssh, sshd and sh are single-threaded): utime+stime count 10 ms ticks per process, and a master spends well under
+    /// one tick per poll, so 200 truncated deltas would read as zero. Reaped children's time (cutime+cstime) is ticks.
+    /// </summary>
     private static class ProcessCpu
     {
-        public sealed record Entry(int Pid, int ParentPid, long OwnTicks, long ReapedTicks, string CommandLine);
+        public sealed record Entry(int Pid, int ParentPid, long OwnNanoseconds, long ReapedTicks, string CommandLine);
 
         public static Dictionary<int, Entry> Snapshot()
         {
@@ -304,7 +308,11 @@ public static class TelemetryBenchmark
                     var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                     long Field(int number) => long.Parse(f[number - 3], CultureInfo.InvariantCulture);
                     var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                    entries[pid] = new Entry(pid, (int)Field(4), Field(14) + Field(15), Field(16) + Field(17), cmdline);
+                    var schedstat = Path.Combine(dir, "schedstat");
+                    var own = File.Exists(schedstat)
+                        ? long.Parse(File.ReadAllText(schedstat).Split(' ')[0], CultureInfo.InvariantCulture)
+                        : (Field(14) + Field(15)) * 10_000_000;
+                    entries[pid] = new Entry(pid, (int)Field(4), own, Field(16) + Field(17), cmdline);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
                 {
@@ -322,7 +330,7 @@ public static class TelemetryBenchmark
             var count = 0;
             foreach (var e in after.Values.Where(e => e.CommandLine.Contains(marker, StringComparison.Ordinal)))
             {
-                var delta = e.OwnTicks - (before.TryGetValue(e.Pid, out var b) && b.CommandLine == e.CommandLine ? b.OwnTicks : 0);
+                var delta = e.OwnNanoseconds - (before.TryGetValue(e.Pid, out var b) && b.CommandLine == e.CommandLine ? b.OwnNanoseconds : 0);
                 if (e.ParentPid == self)
                 {
                     clients += delta;
@@ -334,7 +342,7 @@ public static class TelemetryBenchmark
                 }
             }
 
-            return (Ticks(clients), Ticks(masters), count);
+            return (Nanoseconds(clients), Nanoseconds(masters), count);
         }
 
         /// <summary>All CPU (own and reaped) of the processes naming <paramref name="marker"/> and everything below them.</summary>
@@ -343,7 +351,7 @@ public static class TelemetryBenchmark
             var children = snapshot.Values.ToLookup(e => e.ParentPid);
             // Roots and their descendants may both name the marker; "seen" counts each process once.
             var pending = new Stack<Entry>(snapshot.Values.Where(e => e.CommandLine.Contains(marker, StringComparison.Ordinal)));
-            long ticks = 0;
+            long ns = 0;
             var seen = new HashSet<int>();
             while (pending.TryPop(out var e))
             {
@@ -352,16 +360,16 @@ public static class TelemetryBenchmark
                     continue;
                 }
 
-                ticks += e.OwnTicks + e.ReapedTicks;
+                ns += e.OwnNanoseconds + e.ReapedTicks * 10_000_000;
                 foreach (var c in children[e.Pid])
                 {
                     pending.Push(c);
                 }
             }
 
-            return Ticks(ticks);
+            return Nanoseconds(ns);
         }
 
-        private static TimeSpan Ticks(long ticks) => TimeSpan.FromMilliseconds(ticks * 10);
+        private static TimeSpan Nanoseconds(long ns) => TimeSpan.FromTicks(ns / 100);
     }
 }
