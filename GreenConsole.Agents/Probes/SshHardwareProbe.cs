@@ -167,7 +167,8 @@ internal sealed class SshHardwareProbe : IHardwareProbe, IAsyncDisposable, IDisp
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await DropSessionAsync(target, slot, fresh, "no answer in time").ConfigureAwait(false);
+            // A slow first answer (a busy host, many masters opening at once) is no reason to give up on sessions there.
+            await DropSessionAsync(target, slot, fresh: false, "no answer in time").ConfigureAwait(false);
             throw Timeout(target);
         }
         catch (OperationCanceledException)

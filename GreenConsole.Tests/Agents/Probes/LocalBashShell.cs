@@ -18,13 +18,21 @@ internal sealed class LocalBashShell : IRemoteShell
     /// <summary>Sessions opened.</summary>
     public int Sessions { get; private set; }
 
+    /// <summary>Pids of the session shells started, in order.</summary>
+    public List<int> SessionPids { get; } = [];
+
+    /// <summary>Replaces a session's command, to play a remote loop that hangs or dies.</summary>
+    public string? SessionCommand { get; set; }
+
     public Task<IRemoteSession> OpenSessionAsync(SshTarget target, string command, CancellationToken cancellationToken)
     {
         Sessions++;
         var start = new ProcessStartInfo(ShellPath) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        return Task.FromResult<IRemoteSession>(new LocalSession(Process.Start(start)!));
+        start.ArgumentList.Add(SessionCommand ?? command);
+        var process = Process.Start(start)!;
+        SessionPids.Add(process.Id);
+        return Task.FromResult<IRemoteSession>(new LocalSession(process));
     }
 
     public async Task<RemoteCommandResult> RunAsync(SshTarget target, string command, TimeSpan timeout, CancellationToken cancellationToken)
@@ -65,8 +73,16 @@ internal sealed class LocalBashShell : IRemoteShell
 
         public async Task WriteLineAsync(string line, CancellationToken cancellationToken)
         {
-            await process.StandardInput.WriteAsync((line + "\n").AsMemory(), cancellationToken);
-            await process.StandardInput.FlushAsync(cancellationToken);
+            try
+            {
+                await process.StandardInput.WriteAsync((line + "\n").AsMemory(), cancellationToken);
+                await process.StandardInput.FlushAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // As the port says: a session that ended fails with RemoteShellException.
+                throw new RemoteShellException(RemoteErrorKind.ClientError, $"local session ended: {ex.Message}", ex);
+            }
         }
 
         public async Task<string> ReadLineAsync(CancellationToken cancellationToken)
@@ -83,7 +99,15 @@ internal sealed class LocalBashShell : IRemoteShell
 
         public async ValueTask DisposeAsync()
         {
-            process.StandardInput.Close();
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The shell is already gone; its pipe had nobody left to flush to.
+            }
+
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {

@@ -142,4 +142,75 @@ public class ProbeSessionProtocolTests
         Assert.InRange(samples[^1].CpuUtilization.Value, 0, 1);
         Assert.True(samples[^1].CpuTimes.Value.Busy + samples[^1].CpuTimes.Value.Idle > samples[0].CpuTimes.Value.Busy + samples[0].CpuTimes.Value.Idle);
     }
+
+    [Fact]
+    public async Task A_poll_timeout_stops_the_session_and_the_next_poll_opens_a_new_one()
+    {
+        // The loop takes the request and never answers.
+        var shell = new LocalBashShell { SessionCommand = "read q; read never" };
+        await using var probe = new SshHardwareProbe(shell, TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new ProbeOptions { CommandTimeoutSeconds = 1 }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SshHardwareProbe>.Instance);
+        var target = new SshTarget { CloudId = "hung", Host = "127.0.0.1", Username = "u" };
+
+        var first = await Assert.ThrowsAsync<RemoteShellException>(() => probe.SampleAsync(target, CancellationToken.None));
+        await WaitUntilGone(shell.SessionPids[0]);
+        shell.SessionCommand = null;
+        var second = await probe.SampleAsync(target, CancellationToken.None);
+
+        Assert.Equal(RemoteErrorKind.Timeout, first.Kind);
+        Assert.Contains("did not answer within 1 s", first.Message);
+        Assert.Equal(2, shell.Sessions);
+        Assert.Equal(0, shell.Calls);
+        Assert.Equal("Linux", second.OsName.Value);
+    }
+
+    [Fact]
+    public async Task A_session_that_cannot_start_falls_back_to_the_one_shot_command_for_a_while()
+    {
+        // A login shell that is not POSIX would reject the loop and exit at once.
+        var shell = new LocalBashShell { SessionCommand = "echo 'syntax error' >&2; exit 2" };
+        await using var probe = new SshHardwareProbe(shell, TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new ProbeOptions { SessionRetryAfterPolls = 2 }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SshHardwareProbe>.Instance);
+        var target = new SshTarget { CloudId = "csh", Host = "127.0.0.1", Username = "u" };
+
+        var samples = new List<HardwareSample>();
+        for (var i = 0; i < 3; i++)
+        {
+            samples.Add(await probe.SampleAsync(target, CancellationToken.None));
+        }
+
+        // Poll 1: the session dies, the one-shot command answers. Polls 2 and 3: one-shot only.
+        Assert.Equal(1, shell.Sessions);
+        Assert.Equal(3, shell.Calls);
+        Assert.All(samples, s => Assert.Equal("Linux", s.OsName.Value));
+
+        shell.SessionCommand = null;
+        await probe.SampleAsync(target, CancellationToken.None);
+        Assert.Equal(2, shell.Sessions);
+        Assert.Equal(3, shell.Calls);
+    }
+
+    private static async Task WaitUntilGone(int pid)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (Running(pid))
+        {
+            Assert.True(DateTime.UtcNow < until, $"session shell {pid} still running");
+            await Task.Delay(50);
+        }
+    }
+
+    private static bool Running(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }
