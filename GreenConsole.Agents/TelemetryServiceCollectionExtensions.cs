@@ -75,7 +75,8 @@ public static class TelemetryServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="IHardwareProbe"/> (one batched SSH command per poll). Needs an
+    /// Registers <see cref="IHardwareProbe"/>: one long-lived probe loop per cloud over its master connection
+    /// (Probes:PersistentSessions, default on), else one batched SSH command per poll. Needs an
     /// <see cref="Core.Remote.IRemoteShell"/> registration (the SSH adapter). Section: "Probes".
     /// </summary>
     public static IServiceCollection AddGreenConsoleProbes(this IServiceCollection services, IConfiguration configuration)

@@ -1,7 +1,8 @@
 namespace GreenConsole.Agents.Probes;
 
 /// <summary>
-/// The one batched shell command sent per poll. POSIX sh only (the remote login shell may be bash, dash or zsh);
+/// The one batched shell command sent per poll when the cloud has no probe session (sessions off, or one could not
+/// start there; see <see cref="ProbeSessionProtocol"/>, whose answers use the same sections). POSIX sh only (the remote login shell may be bash, dash or zsh);
 /// every section is printed even when its source is missing, so the parser can say why a field is absent.
 /// Package-level RAPL domains only (intel-rapl:N): their sub-domains (core, uncore, dram) are already inside them.
 /// </summary>

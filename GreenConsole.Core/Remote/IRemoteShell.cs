@@ -22,6 +22,12 @@ public interface IRemoteShell
 
     /// <summary>Closes the multiplexed master connection to a cloud, if any.</summary>
     Task DisconnectAsync(SshTarget target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a long-lived command whose stdin and stdout stay open (for request/answer loops). Throws
+    /// <see cref="RemoteShellException"/> when the cloud cannot be reached; dispose the session to end it.
+    /// </summary>
+    Task<IRemoteSession> OpenSessionAsync(SshTarget target, string command, CancellationToken cancellationToken);
 }
 
 public sealed record RemoteCommandResult(int ExitCode, string StandardOutput, string StandardError, TimeSpan Elapsed)

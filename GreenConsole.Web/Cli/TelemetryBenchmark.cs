@@ -14,16 +14,28 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GreenConsole.Web.Cli;
 
-/// <summary>One measured cycle size.</summary>
-public sealed record TelemetryBenchmarkRow(int Clouds, TimeSpan WarmUpWall, TimeSpan Wall, TimeSpan ControllerCpu, TimeSpan ChildCpu, int Succeeded, int Failed)
+/// <summary>
+/// One measured cycle size; CPU figures are per cycle. ChildCpu: the app's own ssh clients (one-shot ones reaped
+/// during the cycle plus probe-session clients still running). MasterCpu: the detached ControlMaster processes, which
+/// do the encryption for every multiplexed client. LabCpu: the lab's sshd processes and everything under them (the
+/// cloud side, here on the same machine). The goal counts app + ssh clients + masters.
+/// </summary>
+public sealed record TelemetryBenchmarkRow(
+    int Clouds, TimeSpan WarmUpWall, TimeSpan Wall, TimeSpan ControllerCpu, TimeSpan ChildCpu, TimeSpan MasterCpu, TimeSpan LabCpu,
+    int Masters, int Succeeded, int Failed, bool PersistentSessions)
 {
     /// <summary>Controller CPU as a share of one core if this cycle ran every <paramref name="interval"/>.</summary>
     public double CoreShare(TimeSpan interval) => ControllerCpu / interval;
 
+    /// <summary>App + ssh clients + masters as a share of one core if this cycle ran every <paramref name="interval"/>.</summary>
+    public double ControlPlaneShare(TimeSpan interval) => (ControllerCpu + ChildCpu + MasterCpu) / interval;
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Clouds,4} clouds: cycle {Wall.TotalMilliseconds,7:F0} ms (first cycle incl. SSH master setup {WarmUpWall.TotalMilliseconds:F0} ms), " +
-        $"controller CPU {ControllerCpu.TotalMilliseconds,6:F0} ms/cycle = {CoreShare(TimeSpan.FromSeconds(5)),6:P1} of a core at 5 s, " +
-        $"ssh client children CPU {ChildCpu.TotalMilliseconds:F0} ms/cycle, {Succeeded} ok, {Failed} failed");
+        $"{Clouds,4} clouds ({(PersistentSessions ? "sessions" : "one-shot")}): cycle {Wall.TotalMilliseconds,6:F0} ms " +
+        $"(first cycle incl. SSH master setup {WarmUpWall.TotalMilliseconds:F0} ms); CPU per cycle: app {ControllerCpu.TotalMilliseconds:F0} ms, " +
+        $"ssh clients {ChildCpu.TotalMilliseconds:F0} ms, {Masters} masters {MasterCpu.TotalMilliseconds:F0} ms " +
+        $"= {ControlPlaneShare(TimeSpan.FromSeconds(5)):P1} of a core at 5 s (app alone {CoreShare(TimeSpan.FromSeconds(5)):P1}); " +
+        $"lab sshd side {LabCpu.TotalMilliseconds:F0} ms; {Succeeded} ok, {Failed} failed");
 }
 
 /// <summary>
@@ -44,10 +56,11 @@ public static class TelemetryBenchmark
         {
             var sizes = parse.GetValue(clouds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-            var endpoints = ReadLabCsv(parse.GetValue(csv)!);
+            var labCsv = parse.GetValue(csv)!;
+            var endpoints = ReadLabCsv(labCsv);
             foreach (var size in sizes)
             {
-                var row = await RunCycleAsync(endpoints, size, parse.GetValue(cycles), ct).ConfigureAwait(false);
+                var row = await RunCycleAsync(endpoints, size, parse.GetValue(cycles), ct, labCsv.DirectoryName).ConfigureAwait(false);
                 await output.WriteLineAsync(row.ToString()).ConfigureAwait(false);
             }
 
@@ -75,7 +88,9 @@ public static class TelemetryBenchmark
         return endpoints.Count > 0 ? endpoints : throw new InvalidOperationException($"{file.FullName} lists no lab clouds.");
     }
 
-    public static async Task<TelemetryBenchmarkRow> RunCycleAsync(IReadOnlyList<LabEndpoint> endpoints, int clouds, int cycles, CancellationToken ct)
+    /// <param name="labDirectory">The lab's folder (its sshd processes name it on their command line), for the cloud-side CPU; null skips it.</param>
+    public static async Task<TelemetryBenchmarkRow> RunCycleAsync(
+        IReadOnlyList<LabEndpoint> endpoints, int clouds, int cycles, CancellationToken ct, string? labDirectory = null)
     {
         var folder = Directory.CreateTempSubdirectory("greenconsole-bench-telemetry-");
         try
@@ -90,17 +105,32 @@ public static class TelemetryBenchmark
 
             var warm = await poller.PollHardwareAsync(ct, TimeSpan.FromMinutes(5), ignoreDueTimes: true).ConfigureAwait(false);
             var self = Process.GetCurrentProcess();
-            TimeSpan wall = TimeSpan.Zero, cpu = TimeSpan.Zero, children = TimeSpan.Zero;
-            int ok = 0, failed = 0;
+            // Every ssh process of this run names the run's SSH folder: clients in their -o options, masters in their title.
+            var sshMarker = Path.Combine(folder.FullName, "ssh") + "/";
+            // The lab's sshd daemons run with configs under LAB_DIR/sshd/; the app's own command line names only the CSV.
+            var labSshd = labDirectory is null ? null : Path.Combine(labDirectory, "sshd") + "/";
+            TimeSpan wall = TimeSpan.Zero, cpu = TimeSpan.Zero, children = TimeSpan.Zero, masters = TimeSpan.Zero, lab = TimeSpan.Zero;
+            int ok = 0, failed = 0, masterCount = 0;
             for (var i = 0; i < cycles; i++)
             {
+                var before = ProcessCpu.Snapshot();
                 self.Refresh();
                 var cpu0 = self.TotalProcessorTime;
                 var child0 = ChildrenCpu();
                 var result = await poller.PollHardwareAsync(ct, TimeSpan.FromMinutes(5), ignoreDueTimes: true).ConfigureAwait(false);
                 self.Refresh();
                 cpu += self.TotalProcessorTime - cpu0;
-                children += ChildrenCpu() - child0;
+                var reaped = ChildrenCpu() - child0;
+                var after = ProcessCpu.Snapshot();
+                var ssh = ProcessCpu.SshDelta(before, after, sshMarker, Environment.ProcessId);
+                children += reaped + ssh.Clients;
+                masters += ssh.Masters;
+                masterCount = ssh.MasterCount;
+                if (labDirectory is not null)
+                {
+                    lab += ProcessCpu.SubtreeTotal(after, labSshd!) - ProcessCpu.SubtreeTotal(before, labSshd!);
+                }
+
                 wall += result.Elapsed;
                 ok += result.Succeeded;
                 failed += result.Failed + result.Unreachable;
@@ -109,7 +139,8 @@ public static class TelemetryBenchmark
             await writer.FlushAsync(ct).ConfigureAwait(false);
             await writer.StopAsync(ct).ConfigureAwait(false);
             var n = Math.Max(1, cycles);
-            return new TelemetryBenchmarkRow(clouds, warm.Elapsed, wall / n, cpu / n, children / n, ok / n, failed / n);
+            var persistent = provider.GetRequiredService<IConfiguration>().GetValue("Probes:PersistentSessions", true);
+            return new TelemetryBenchmarkRow(clouds, warm.Elapsed, wall / n, cpu / n, children / n, masters / n, lab / n, masterCount, ok / n, failed / n, persistent);
         }
         finally
         {
@@ -245,5 +276,100 @@ public static class TelemetryBenchmark
         // Fields after "(comm) " start at field 3 (state); cutime and cstime are fields 16 and 17, in clock ticks (100 Hz on Linux).
         var ticks = long.Parse(fields[16 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[17 - 3], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    /// <summary>
+    /// CPU of processes read from /proc. A process's own time comes from /proc/PID/schedstat (nanoseconds, main thread:
+    /// ssh, sshd and sh are single-threaded): utime+stime count 10 ms ticks per process, and a master spends well under
+    /// one tick per poll, so 200 truncated deltas would read as zero. Reaped children's time (cutime+cstime) is ticks.
+    /// </summary>
+    private static class ProcessCpu
+    {
+        public sealed record Entry(int Pid, int ParentPid, long OwnNanoseconds, long ReapedTicks, string CommandLine);
+
+        public static Dictionary<int, Entry> Snapshot()
+        {
+            var entries = new Dictionary<int, Entry>();
+            if (!OperatingSystem.IsLinux())
+            {
+                return entries;
+            }
+
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    long Field(int number) => long.Parse(f[number - 3], CultureInfo.InvariantCulture);
+                    var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                    var schedstat = Path.Combine(dir, "schedstat");
+                    var own = File.Exists(schedstat)
+                        ? long.Parse(File.ReadAllText(schedstat).Split(' ')[0], CultureInfo.InvariantCulture)
+                        : (Field(14) + Field(15)) * 10_000_000;
+                    entries[pid] = new Entry(pid, (int)Field(4), own, Field(16) + Field(17), cmdline);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+                {
+                    // The process ended while being read; it is simply not part of this snapshot.
+                }
+            }
+
+            return entries;
+        }
+
+        /// <summary>CPU spent between the snapshots by ssh processes naming <paramref name="marker"/>: children of this process vs. detached masters.</summary>
+        public static (TimeSpan Clients, TimeSpan Masters, int MasterCount) SshDelta(Dictionary<int, Entry> before, Dictionary<int, Entry> after, string marker, int self)
+        {
+            long clients = 0, masters = 0;
+            var count = 0;
+            foreach (var e in after.Values.Where(e => e.CommandLine.Contains(marker, StringComparison.Ordinal)))
+            {
+                var delta = e.OwnNanoseconds - (before.TryGetValue(e.Pid, out var b) && b.CommandLine == e.CommandLine ? b.OwnNanoseconds : 0);
+                if (e.ParentPid == self)
+                {
+                    clients += delta;
+                }
+                else
+                {
+                    masters += delta;
+                    count++;
+                }
+            }
+
+            return (Nanoseconds(clients), Nanoseconds(masters), count);
+        }
+
+        /// <summary>All CPU (own and reaped) of the processes naming <paramref name="marker"/> and everything below them.</summary>
+        public static TimeSpan SubtreeTotal(Dictionary<int, Entry> snapshot, string marker)
+        {
+            var children = snapshot.Values.ToLookup(e => e.ParentPid);
+            // Roots and their descendants may both name the marker; "seen" counts each process once.
+            var pending = new Stack<Entry>(snapshot.Values.Where(e => e.CommandLine.Contains(marker, StringComparison.Ordinal)));
+            long ns = 0;
+            var seen = new HashSet<int>();
+            while (pending.TryPop(out var e))
+            {
+                if (!seen.Add(e.Pid))
+                {
+                    continue;
+                }
+
+                ns += e.OwnNanoseconds + e.ReapedTicks * 10_000_000;
+                foreach (var c in children[e.Pid])
+                {
+                    pending.Push(c);
+                }
+            }
+
+            return Nanoseconds(ns);
+        }
+
+        private static TimeSpan Nanoseconds(long ns) => TimeSpan.FromTicks(ns / 100);
     }
 }

@@ -16,7 +16,9 @@ public class SshHardwareProbeEndToEndTests
         var shell = new LocalBashShell();
         var clock = new TelemetryTestClock(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(clock).AddSingleton<IRemoteShell>(shell);
-        services.AddGreenConsoleProbes(new ConfigurationBuilder().Build());
+        // The one-shot path: the fallback when a session cannot start, and the whole probe with sessions off.
+        services.AddGreenConsoleProbes(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Probes:PersistentSessions"] = "false" }).Build());
         using var sp = services.BuildServiceProvider();
         var probe = sp.GetRequiredService<IHardwareProbe>();
         var target = new SshTarget { CloudId = "local", Host = "127.0.0.1", Username = "root" };
