@@ -7,4 +7,7 @@ namespace GreenConsole.Core.Hardware;
 public interface IHardwareProbe
 {
     Task<HardwareSample> SampleAsync(SshTarget target, CancellationToken cancellationToken);
+
+    /// <summary>The cloud is gone: drop what the probe keeps for it (counters for deltas, an open session).</summary>
+    void Forget(string cloudId);
 }

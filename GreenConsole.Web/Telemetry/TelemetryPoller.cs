@@ -227,6 +227,7 @@ public sealed class TelemetryPoller : IDisposable
         foreach (var id in _store.CloudIds.Where(id => !ids.Contains(id)))
         {
             _store.Forget(id);
+            _probe.Forget(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _targets.TryRemove(id, out _);
             _nextDue.TryRemove(id, out _);
         }
