@@ -30,6 +30,9 @@ internal static class TrainingProtocol
     public const string ManifestFile = "manifest.json";
     public const string PaddingFile = "padding.bin";
     public const string GoFile = "go";
+
+    /// <summary>Written by a standby once its set-up is done and it waits for <see cref="GoFile"/>; removed when it leaves the wait.</summary>
+    public const string ReadyFile = "standby.ready";
     public const string VerifiedFile = ".verified";
     public const string CheckpointPrefix = "step-";
 

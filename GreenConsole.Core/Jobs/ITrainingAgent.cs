@@ -45,6 +45,12 @@ public interface ITrainingAgent
     /// <returns>False when the job already runs there (no standby was started).</returns>
     Task<bool> StartStandbyAsync(SshTarget target, TrainingJobSpec spec, TimeSpan standbyTimeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits (on the cloud, at most <paramref name="maxWait"/>) until the standby finished its set-up and waits for go.
+    /// False when it is not ready in time or is gone.
+    /// </summary>
+    Task<bool> WaitForStandbyReadyAsync(SshTarget target, string jobId, TimeSpan maxWait, CancellationToken cancellationToken);
+
     /// <summary>Sends the go signal to a live standby (it then loads <c>latest</c>); null when no standby is alive there.</summary>
     Task<TrainingLaunchResult?> ReleaseStandbyAsync(SshTarget target, string jobId, CancellationToken cancellationToken);
 

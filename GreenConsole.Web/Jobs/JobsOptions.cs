@@ -52,6 +52,13 @@ public sealed class JobsOptions
     /// <summary>Launch the job in warm standby on the target while the source drains (imports done before the checkpoint arrives).</summary>
     public bool WarmStandby { get; set; } = true;
 
+    /// <summary>
+    /// Before asking the source to stop, wait at most this long for the standby to finish its set-up (imports, data,
+    /// model). The job keeps training meanwhile, so this moves set-up out of the downtime; 0 stops at once.
+    /// </summary>
+    [Range(0, 600)]
+    public int StandbyReadySeconds { get; set; } = 30;
+
     /// <summary>A standby that gets no go signal within this time exits by itself (safety net if the controller vanished).</summary>
     [Range(10, 7 * 86400)]
     public int StandbyTimeoutSeconds { get; set; } = 3600;

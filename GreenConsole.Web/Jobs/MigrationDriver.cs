@@ -240,6 +240,12 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
     {
         if (_m.StopRequestedAt is null)
         {
+            var warm = await WarmUpTargetAsync(ct).ConfigureAwait(false);
+            if (warm.Length > 0)
+            {
+                await c.AddEventAsync(_m.JobId, _m.Id, "Standby", null, null, null, $"Before the stop request:{warm}.", null, ct).ConfigureAwait(false);
+            }
+
             _m.StopRequestedAt = c.Time.GetUtcNow();
             await SaveMigrationAsync(ct).ConfigureAwait(false);
         }
@@ -312,6 +318,45 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         {
             c.Logger.LogWarning("Migration {Migration}: no warm standby of job {Job} on cloud {Cloud}: {Error}", _m.Id, _m.JobId, _m.TargetCloudId, e.Message);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Before the source is asked to stop: starts the warm standby on the target and waits (bounded) until it has
+    /// imported and built everything, so that set-up costs no downtime and does not compete with the checkpoint write.
+    /// The job keeps training on the source meanwhile; a standby that fails or is slow only costs that saving.
+    /// </summary>
+    private async Task<string> WarmUpTargetAsync(CancellationToken ct)
+    {
+        if (!c.Options.WarmStandby)
+        {
+            return string.Empty;
+        }
+
+        _standbyLaunch = StartStandbyAsync(ct);
+        if (!await _standbyLaunch.ConfigureAwait(false))
+        {
+            return " no warm standby on the target";
+        }
+
+        if (c.Options.StandbyReadySeconds == 0)
+        {
+            return " warm standby starting on the target";
+        }
+
+        var started = c.Time.GetTimestamp();
+        try
+        {
+            var ready = await c.Agent.WaitForStandbyReadyAsync(_target, _m.JobId, TimeSpan.FromSeconds(c.Options.StandbyReadySeconds), ct).ConfigureAwait(false);
+            var waited = c.Time.GetElapsedTime(started).TotalSeconds;
+            return ready
+                ? FormattableString.Invariant($" warm standby ready on cloud {_m.TargetCloudId} after {waited:0.##} s")
+                : FormattableString.Invariant($" warm standby not ready after {waited:0.##} s; stopping anyway");
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            c.Logger.LogWarning("Migration {Migration}: could not wait for the standby of job {Job} on cloud {Cloud}: {Error}", _m.Id, _m.JobId, _m.TargetCloudId, e.Message);
+            return " standby state unknown; stopping anyway";
         }
     }
 

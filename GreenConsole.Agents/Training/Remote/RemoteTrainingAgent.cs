@@ -202,7 +202,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             // Never next to a running incarnation; an earlier standby of this job is replaced.
             .Append("if trainer_alive \"$(cat \"$J/job/launch.pid\" 2>/dev/null)\"; then echo busy; exit 0; fi; ")
             .Append("p=$(cat \"$J/job/standby.pid\" 2>/dev/null || true); if trainer_alive \"$p\"; then kill -9 \"$p\"; fi; ")
-            .Append("rm -f \"$J/job/go\" \"$J/job/standby.pid\"; ")
+            .Append("rm -f \"$J/job/go\" \"$J/job/standby.pid\" \"$J/job/standby.ready\"; ")
             .Append(LaunchCommand(spec, resume: true, extra, "standby.pid"))
             .Append("; echo standby")
             .ToString();
@@ -216,6 +216,29 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
 
         _logger.LogInformation("Standby of job {Job} on cloud {Cloud}: {Answer}", spec.JobId, target.CloudId, answer);
         return answer == "standby";
+    }
+
+    public async Task<bool> WaitForStandbyReadyAsync(SshTarget target, string jobId, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        // 50 ms sleeps on the cloud (the standby is importing there: the wait must not compete with it for CPU); the
+        // liveness check forks, so it runs every fifth round. The round count bounds the wait without a clock there.
+        var rounds = Math.Clamp((int)(maxWait.TotalMilliseconds / 55), 1, 1_000_000);
+        var command = Prelude(jobId) + TrainerAliveFunction + string.Create(CultureInfo.InvariantCulture,
+            $"p=$(cat \"$J/job/standby.pid\" 2>/dev/null); wi=0; while [ $wi -lt {rounds} ]; do ") +
+            "[ -e \"$J/job/standby.ready\" ] && { echo ready; exit 0; }; " +
+            "if [ $((wi % 5)) -eq 0 ]; then trainer_alive \"$p\" || { echo gone; exit 0; }; fi; " +
+            "sleep 0.05; wi=$((wi+1)); done; echo waiting";
+        var r = await _shell.RunAsync(target, command, CommandTimeout + maxWait, cancellationToken).ConfigureAwait(false);
+        var answer = r.StandardOutput.Trim();
+        if (!r.Succeeded || answer is not ("ready" or "gone" or "waiting"))
+        {
+            throw new TrainingJobException(
+                $"Waiting for the standby of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        _logger.LogInformation("Standby of job {Job} on cloud {Cloud}: {Answer}", jobId, target.CloudId, answer);
+        return answer == "ready";
     }
 
     public async Task<TrainingLaunchResult?> ReleaseStandbyAsync(SshTarget target, string jobId, CancellationToken cancellationToken)

@@ -84,6 +84,7 @@ LATEST_FILE = "latest"
 MANIFEST_FILE = "manifest.json"
 PADDING_FILE = "padding.bin"
 GO_FILE = "go"
+READY_FILE = "standby.ready"
 VERIFIED_FILE = ".verified"
 CHECKPOINT_PREFIX = "step-"
 TMP_PREFIX = ".tmp-"
@@ -539,28 +540,37 @@ class Job:
             return True
         go_path = os.path.join(self.job_dir, GO_FILE)
         stop_path = os.path.join(self.job_dir, STOP_FILE)
+        ready_path = os.path.join(self.job_dir, READY_FILE)
         deadline = time.monotonic() + self.standby_timeout_s
-        while True:
-            if os.path.exists(go_path):
+        # Tells the controller the expensive set-up is done, so it can stop the source knowing the target is warm.
+        _write_file_atomic(ready_path, ("%d\n" % os.getpid()).encode("ascii"))
+        try:
+            while True:
+                if os.path.exists(go_path):
+                    try:
+                        os.remove(go_path)
+                    except FileNotFoundError:
+                        pass
+                    self.standby = False
+                    return True
+                if self._signal_received is not None:
+                    self._stop_reason = "signal %d" % self._signal_received
+                    return False
                 try:
-                    os.remove(go_path)
+                    if os.path.getmtime(stop_path) >= _PROCESS_START:
+                        self._stop_reason = "stop file"
+                        return False
                 except FileNotFoundError:
                     pass
-                self.standby = False
-                return True
-            if self._signal_received is not None:
-                self._stop_reason = "signal %d" % self._signal_received
-                return False
-            try:
-                if os.path.getmtime(stop_path) >= _PROCESS_START:
-                    self._stop_reason = "stop file"
+                if time.monotonic() >= deadline:
+                    self._stop_reason = "%s=%d expired" % (ENV_STANDBY_TIMEOUT_S, self.standby_timeout_s)
                     return False
+                time.sleep(poll_seconds)
+        finally:
+            try:
+                os.remove(ready_path)
             except FileNotFoundError:
                 pass
-            if time.monotonic() >= deadline:
-                self._stop_reason = "%s=%d expired" % (ENV_STANDBY_TIMEOUT_S, self.standby_timeout_s)
-                return False
-            time.sleep(poll_seconds)
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, step: int, resumed_from: Optional[str] = None, **extra: Any) -> None:

@@ -44,8 +44,18 @@ public sealed class TrainingStandbyTests(TrainingReferenceRunFixture reference) 
         var dirs = await CheckpointedAsync("go", k);
         await using var standby = TrainingTrainerProcess.Start([TrainingScripts.ReferenceTrainerPath], StandbyEnvironment(dirs));
 
-        // The standby is invisible to status until go: no job.json, no progress.
+        // The standby is invisible to status until go: no job.json, no progress. It says when its set-up is done.
         Directory.CreateDirectory(dirs.JobDir);
+        var ready = Path.Combine(dirs.JobDir, TrainingProtocol.ReadyFile);
+        var until = DateTime.UtcNow + Deadline;
+        while (!File.Exists(ready) && !standby.HasExited && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.True(File.Exists(ready), "the standby never reported ready");
+        Assert.Equal(standby.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), (await File.ReadAllTextAsync(ready, Ct)).Trim());
+        Assert.False(dirs.HasMarker(TrainingProtocol.JobFile));
         await File.WriteAllTextAsync(Path.Combine(dirs.JobDir, TrainingProtocol.GoFile), "", Ct);
         var result = await WaitExitAsync(standby);
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -55,6 +65,7 @@ public sealed class TrainingStandbyTests(TrainingReferenceRunFixture reference) 
         Assert.Equal(k + 1, dirs.ReadSteps()[0].Step);
         Assert.Equal(reference.FinalHash, dirs.ReadDone().FinalWeightsSha256);
         Assert.False(File.Exists(Path.Combine(dirs.JobDir, TrainingProtocol.GoFile)), "go is consumed");
+        Assert.False(File.Exists(ready), "a released standby is no longer ready-and-waiting");
     }
 
     [Fact]

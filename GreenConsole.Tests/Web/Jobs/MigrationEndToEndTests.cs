@@ -121,7 +121,8 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Equal(
             ["Requested", "Draining", "Checkpointed", "Transferring", "Verifying", "Starting", "RunningOnTarget"],
             events.Where(e => e.Kind == "Transition" && e.MigrationId == m.Id).Select(e => e.ToStep!));
-        // The job was launched in standby during the drain; Starting only sent it the go signal.
+        // The standby was warm before the source was asked to stop; Starting only sent it the go signal.
+        Assert.Contains(events, e => e.Kind == "Standby" && e.MigrationId == m.Id && e.Message.Contains("warm standby ready on cloud", StringComparison.Ordinal));
         Assert.Contains(events, e => e.ToStep == "RunningOnTarget" && e.Message.Contains("(warm standby released)", StringComparison.Ordinal));
 
         var report = await host.Jobs.CarbonReportAsync(job.Id, CancellationToken.None);
