@@ -26,7 +26,8 @@ internal sealed record MigrationBenchRow(
     double StartSeconds,
     double OtherSeconds,
     string Outcome,
-    string Detail)
+    string Detail,
+    double WarmUpSeconds = 0)
 {
     public double Ratio => PlainCopySeconds > 0 ? DowntimeSeconds / PlainCopySeconds : double.NaN;
 
@@ -276,7 +277,10 @@ internal static class MigrationBenchCommand
             var events = await jobs.EventsAsync(job.Id, ct).ConfigureAwait(false);
             double Step(string from) => events.Where(e => e.MigrationId == migrationId && e.FromStep == from).Sum(e => e.DurationMs ?? 0) / 1000.0;
             var downtime = m!.DowntimeSeconds ?? double.NaN;
-            var drain = Step("Draining");
+            // The Draining step first warms the target's standby while the job still trains (not downtime), then sends the stop.
+            var drainEnd = events.FirstOrDefault(e => e.MigrationId == migrationId && e.FromStep == "Draining")?.At;
+            var drain = drainEnd is { } end && m.StopRequestedAt is { } stopAt ? (end - stopAt).TotalSeconds : Step("Draining");
+            var warmUp = Math.Max(0, Step("Draining") - drain);
             var transfer = Step("Transferring");
             var verify = Step("Verifying");
             var start = Step("Starting");
@@ -292,9 +296,9 @@ internal static class MigrationBenchCommand
 
             var sameCipher = SameCipher(configuration);
             var (copy, copySame) = await PlainCopyAsync(shell, source, target, size, sameCipher, labKey, ct).ConfigureAwait(false);
-            var row = new MigrationBenchRow(size, downtime, copy, copySame, sameCipher ?? "default", drain, transfer, verify, start, other, m.Step, detail);
+            var row = new MigrationBenchRow(size, downtime, copy, copySame, sameCipher ?? "default", drain, transfer, verify, start, other, m.Step, detail, warmUp);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {label}: downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); scp -3 {copy:0.00} s (OpenSSH defaults), {copySame:0.00} s (-c {row.SameCipher})")).ConfigureAwait(false);
+                $"  {label}: target warm-up before the stop {warmUp:0.00} s (the job kept training); downtime {downtime:0.00} s (drain {drain:0.00}, transfer {transfer:0.00} [{m.TransferSeconds:0.00} in the copy itself], verify {verify:0.00}, start {start:0.00}, other {other:0.00}); scp -3 {copy:0.00} s (OpenSSH defaults), {copySame:0.00} s (-c {row.SameCipher})")).ConfigureAwait(false);
             await output.WriteLineAsync("    " + detail).ConfigureAwait(false);
             return row;
         }
@@ -440,18 +444,19 @@ internal static class MigrationBenchCommand
     private static async Task WriteTableAsync(IReadOnlyList<MigrationBenchRow> rows, TextWriter output)
     {
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("size       downtime s  scp -3 s  scp -3 -c s   ratio  goal (<= 1.2 x scp + 2 s)    drain  transfer  verify  start  other").ConfigureAwait(false);
+        await output.WriteLineAsync("size       downtime s  scp -3 s  scp -3 -c s   ratio  goal (<= 1.2 x scp + 2 s)    drain  transfer  verify  start  other  warm-up").ConfigureAwait(false);
         foreach (var r in rows)
         {
             var goal = string.Create(CultureInfo.InvariantCulture, $"{(r.MeetsGoal ? "met" : "MISSED")} (limit {(1.2 * r.PlainCopySeconds) + 2:0.00})");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{FormatSize(r.Bytes),-10} {r.DowntimeSeconds,10:0.00} {r.PlainCopySeconds,9:0.00} {r.SameCipherCopySeconds,12:0.00} {r.Ratio,7:0.00}  {goal,-27} {r.DrainSeconds,6:0.00} {r.TransferSeconds,9:0.00} {r.VerifySeconds,7:0.00} {r.StartSeconds,6:0.00} {r.OtherSeconds,6:0.00}")).ConfigureAwait(false);
+                $"{FormatSize(r.Bytes),-10} {r.DowntimeSeconds,10:0.00} {r.PlainCopySeconds,9:0.00} {r.SameCipherCopySeconds,12:0.00} {r.Ratio,7:0.00}  {goal,-27} {r.DrainSeconds,6:0.00} {r.TransferSeconds,9:0.00} {r.VerifySeconds,7:0.00} {r.StartSeconds,6:0.00} {r.OtherSeconds,6:0.00} {r.WarmUpSeconds,8:0.00}")).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync("downtime = stop request -> first new progress line on the target (driver's DowntimeSeconds); drain = stop latency + checkpoint write; " +
             "a negative stop latency means the stop arrived during the step delay after the last logged step; " +
             "start = go to the warm standby (or launch + Python/torch import) + checkpoint load + first step + detection; " +
             "scp -3 = a literal scp -3 of a /dev/urandom file of the same size between the same clouds with OpenSSH's defaults (the goal's baseline); " +
-            "scp -3 -c = the same with the cipher our connections prefer (Ssh:Ciphers' first).").ConfigureAwait(false);
+            "scp -3 -c = the same with the cipher our connections prefer (Ssh:Ciphers' first); " +
+            "warm-up = the target's standby finishing its imports before the stop request, while the job still trained on the source (not downtime).").ConfigureAwait(false);
     }
 }
