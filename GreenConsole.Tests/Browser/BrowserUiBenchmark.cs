@@ -40,13 +40,17 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
     private static TimeSpan RunTime =>
         TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("GC_UI_BENCH_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
 
+    /// <summary>nice level of the browsers (GC_UI_BENCH_BROWSER_NICE, default 10; 0 runs them at the server's priority).</summary>
+    private static int BrowserNice =>
+        int.TryParse(Environment.GetEnvironmentVariable("GC_UI_BENCH_BROWSER_NICE"), CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : 10;
+
     public async Task InitializeAsync()
     {
         server = await GreenConsoleServer.StartAsync(lab.RepoRoot, new Dictionary<string, string>
         {
             ["Telemetry__HardwareIntervalSeconds"] = "5",
         });
-        browser = await BrowserHarness.LaunchAsync();
+        browser = await BrowserHarness.LaunchAsync(BrowserNice);
     }
 
     public async Task DisposeAsync()
@@ -80,9 +84,12 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
 
         var before = await CircuitsAsync(admin);
         var load = await File.ReadAllTextAsync("/proc/loadavg");
-        var until = DateTime.UtcNow + RunTime;
+        var cpuBefore = server.ProcessorTime;
+        var started = DateTime.UtcNow;
+        var until = started + RunTime;
         var performed = await Task.WhenAll(pages.Select((p, i) => RunScriptAsync(p, i, until)));
         var after = await CircuitsAsync(admin);
+        var serverCpu = (server.ProcessorTime - cpuBefore) / (DateTime.UtcNow - started);
         var polled = await PolledCloudsAsync(admin);
         var loadAfter = await File.ReadAllTextAsync("/proc/loadavg");
 
@@ -103,6 +110,7 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
             "  per page (p50 / p95 / p99 / max ms, count): " + string.Join("; ", after.GetProperty("pages").EnumerateArray().Select(p =>
                 string.Format(CultureInfo.InvariantCulture, "{0} {1:0.0} / {2:0.0} / {3:0.0} / {4:0.0} ({5})", p.GetProperty("page").GetString(),
                     p.GetProperty("p50Ms").GetDouble(), p.GetProperty("p95Ms").GetDouble(), p.GetProperty("p99Ms").GetDouble(), p.GetProperty("maxMs").GetDouble(), p.GetProperty("count").GetInt64()))),
+            string.Format(CultureInfo.InvariantCulture, "  app process CPU during the run: {0:P0} of one core; browsers at nice {1}", serverCpu, BrowserNice),
             $"  /proc/loadavg before: {load.Trim()}; after: {loadAfter.Trim()}; cores: {Environment.ProcessorCount}",
         };
         foreach (var line in lines)

@@ -23,6 +23,16 @@ public sealed class GreenConsoleServer : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
+    /// <summary>The app process's CPU time so far (user + system, all threads).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     private GreenConsoleServer(Process process, string baseUrl, string workDir)
     {
         _process = process;
