@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GreenConsole.Core.Carbon;
 using Microsoft.Extensions.Options;
 
@@ -8,11 +9,14 @@ internal sealed class ElectricityMapsCarbonIntensityProvider : ICarbonIntensityP
 {
     private readonly ElectricityMapsClient _client;
     private readonly ElectricityMapsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Zone, CarbonSignal Signal), (DateTimeOffset At, IReadOnlyList<CarbonIntensityReading> Readings)> _forecasts = new();
 
-    public ElectricityMapsCarbonIntensityProvider(ElectricityMapsClient client, IOptions<ElectricityMapsOptions> options)
+    public ElectricityMapsCarbonIntensityProvider(ElectricityMapsClient client, IOptions<ElectricityMapsOptions> options, TimeProvider time)
     {
         _client = client;
         _options = options.Value;
+        _time = time;
     }
 
     public string Name => "electricitymaps";
@@ -38,8 +42,20 @@ internal sealed class ElectricityMapsCarbonIntensityProvider : ICarbonIntensityP
 
     public async Task<IReadOnlyList<CarbonIntensityReading>> GetForecastAsync(string zone, TimeSpan horizon, CarbonSignal signal, CancellationToken cancellationToken)
     {
-        var points = await _client.GetForecastAsync(zone, signal, cancellationToken);
-        var readings = points.Select(p => ElectricityMapsMapper.ToReading(p, zone, signal, forecast: true)).OfType<CarbonIntensityReading>().OrderBy(r => r.At).ToList();
+        var key = (zone.ToUpperInvariant(), signal);
+        var now = _time.GetUtcNow();
+        IReadOnlyList<CarbonIntensityReading> readings;
+        if (_forecasts.TryGetValue(key, out var cached) && now - cached.At < TimeSpan.FromSeconds(_options.ForecastCacheSeconds))
+        {
+            readings = cached.Readings;
+        }
+        else
+        {
+            var points = await _client.GetForecastAsync(zone, signal, cancellationToken);
+            readings = points.Select(p => ElectricityMapsMapper.ToReading(p, zone, signal, forecast: true)).OfType<CarbonIntensityReading>().OrderBy(r => r.At).ToList();
+            _forecasts[key] = (now, readings);
+        }
+
         if (readings.Count == 0)
         {
             return readings;

@@ -23,6 +23,13 @@ public sealed class ElectricityMapsOptions
     /// <summary>Ask the API to leave out estimated hours (documented query parameter disableEstimations).</summary>
     public bool DisableEstimations { get; set; }
 
+    /// <summary>
+    /// How long one forecast answer is reused. The controller asks for every zone's forecast on each tick (5 s); the
+    /// service refreshes forecasts about hourly, so asking more often only spends the token's quota.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 3600)]
+    public int ForecastCacheSeconds { get; set; } = 600;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Token);
 
     /// <summary>Keeps the token out of any accidental formatting.</summary>

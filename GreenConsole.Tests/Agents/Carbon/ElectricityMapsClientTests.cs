@@ -82,6 +82,33 @@ public class ElectricityMapsClientTests
     }
 
     [Fact]
+    public async Task A_forecast_is_fetched_once_per_cache_period_per_zone_and_signal()
+    {
+        await using var server = await FakeElectricityMapsServer.StartAsync();
+        var clock = new TelemetryTestClock(server.Hour);
+        using var sp = CarbonTestHost.Build(clock, new Dictionary<string, string?>
+        {
+            ["Carbon:ElectricityMaps:BaseUrl"] = server.BaseUrl,
+            ["Carbon:ElectricityMaps:Token"] = Token,
+            ["Carbon:ElectricityMaps:ForecastCacheSeconds"] = "600",
+        });
+        var provider = sp.GetRequiredService<ElectricityMapsCarbonIntensityProvider>();
+        int Forecasts() => server.Requests.Count(r => r.Path.Contains("forecast", StringComparison.Ordinal));
+
+        var first = await provider.GetForecastAsync("DE", TimeSpan.FromHours(12), CarbonSignal.LifeCycle, CancellationToken.None);
+        var again = await provider.GetForecastAsync("de", TimeSpan.FromHours(6), CarbonSignal.LifeCycle, CancellationToken.None);
+        Assert.Equal(1, Forecasts());
+        Assert.Equal((12, 6), (first.Count, again.Count));
+
+        await provider.GetForecastAsync("DE", TimeSpan.FromHours(12), CarbonSignal.Direct, CancellationToken.None);
+        Assert.Equal(2, Forecasts());
+
+        clock.Set(server.Hour.AddMinutes(10));
+        await provider.GetForecastAsync("DE", TimeSpan.FromHours(12), CarbonSignal.LifeCycle, CancellationToken.None);
+        Assert.Equal(3, Forecasts());
+    }
+
+    [Fact]
     public async Task Server_errors_throw_without_revealing_the_token()
     {
         await using var server = await FakeElectricityMapsServer.StartAsync();
