@@ -224,11 +224,11 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         // 50 ms sleeps on the cloud (the standby is importing there: the wait must not compete with it for CPU); the
         // liveness check forks, so it runs every fifth round. The round count bounds the wait without a clock there.
         var rounds = Math.Clamp((int)(maxWait.TotalMilliseconds / 55), 1, 1_000_000);
-        var command = Prelude(jobId) + TrainerAliveFunction + string.Create(CultureInfo.InvariantCulture,
-            $"p=$(cat \"$J/job/standby.pid\" 2>/dev/null); wi=0; while [ $wi -lt {rounds} ]; do ") +
-            "[ -e \"$J/job/standby.ready\" ] && { echo ready; exit 0; }; " +
-            "if [ $((wi % 5)) -eq 0 ]; then trainer_alive \"$p\" || { echo gone; exit 0; }; fi; " +
-            "sleep 0.05; wi=$((wi+1)); done; echo waiting";
+        var command = Prelude(jobId) + TrainerAliveFunction + "p=$(cat \"$J/job/standby.pid\" 2>/dev/null); " +
+            WaitLoop(rounds, "0.05",
+                "[ -e \"$J/job/standby.ready\" ] && { echo ready; exit 0; }; " +
+                "if [ $((wi % 5)) -eq 0 ]; then trainer_alive \"$p\" || { echo gone; exit 0; }; fi; ") +
+            "echo waiting";
         var r = await _shell.RunAsync(target, command, CommandTimeout + maxWait, cancellationToken).ConfigureAwait(false);
         var answer = r.StandardOutput.Trim();
         if (!r.Succeeded || answer is not ("ready" or "gone" or "waiting"))
@@ -318,13 +318,20 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             RemoteWaitCondition.NewStepLine => string.Empty,
             _ => throw new ArgumentOutOfRangeException(nameof(until), until, "Unknown wait condition."),
         };
-        var wait = string.Create(CultureInfo.InvariantCulture,
-            $"wp=$(cat \"$J/job/launch.pid\" 2>/dev/null); wi=0; while [ $wi -lt {rounds} ]; do ") + done +
-            "{ [ -e \"$J/job/stopped\" ] || [ -e \"$J/job/done\" ]; } && break; " +
-            "if [ -n \"$wp\" ]; then wst=$(cut -d' ' -f3 /proc/$wp/stat 2>/dev/null); { [ -z \"$wst\" ] || [ \"$wst\" = Z ]; } && break; fi; " +
-            "sleep 0.01; wi=$((wi+1)); done; ";
+        var wait = "wp=$(cat \"$J/job/launch.pid\" 2>/dev/null); " +
+            WaitLoop(rounds, "0.01", done +
+                "{ [ -e \"$J/job/stopped\" ] || [ -e \"$J/job/done\" ]; } && break; " +
+                "if [ -n \"$wp\" ]; then wst=$(cut -d' ' -f3 /proc/$wp/stat 2>/dev/null); { [ -z \"$wst\" ] || [ \"$wst\" = Z ]; } && break; fi; ");
         return PollCoreAsync(target, jobId, offset, wait, CommandTimeout + maxWait, cancellationToken);
     }
+
+    /// <summary>
+    /// A wait on the cloud bounded by a round count rather than a clock (the cloud's clock is not ours): runs
+    /// <paramref name="body"/> (which may break out or exit) then sleeps, at most <paramref name="rounds"/> times.
+    /// <c>$wi</c> is the round number inside the body.
+    /// </summary>
+    private static string WaitLoop(int rounds, string sleepSeconds, string body) => string.Create(CultureInfo.InvariantCulture,
+        $"wi=0; while [ $wi -lt {rounds} ]; do {body}sleep {sleepSeconds}; wi=$((wi+1)); done; ");
 
     private async Task<TrainingPoll> PollCoreAsync(SshTarget target, string jobId, long offset, string waitFirst, TimeSpan timeout, CancellationToken cancellationToken)
     {
