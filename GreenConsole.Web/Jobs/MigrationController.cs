@@ -162,8 +162,7 @@ public sealed class MigrationController : BackgroundService
             {
                 // Nothing runs to poll: only the policy can end the wait.
                 clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
-                inputs.Bandwidth ??= await MeasuredBandwidthAsync(ct).ConfigureAwait(false);
-                await DecideAsync(job, clouds, inputs, busy, ct, target).ConfigureAwait(false);
+                await DecideAsync(job, target, waiting: true, clouds, inputs, busy, ct).ConfigureAwait(false);
                 continue;
             }
 
@@ -174,8 +173,7 @@ public sealed class MigrationController : BackgroundService
             }
 
             clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
-            inputs.Bandwidth ??= await MeasuredBandwidthAsync(ct).ConfigureAwait(false);
-            await DecideAsync(polled, clouds, inputs, busy, ct).ConfigureAwait(false);
+            await DecideAsync(polled, target, waiting: false, clouds, inputs, busy, ct).ConfigureAwait(false);
         }
     }
 
@@ -341,12 +339,13 @@ public sealed class MigrationController : BackgroundService
     }
 
     /// <summary>
-    /// Evaluates the policy for a running job, or for a job waiting out a dirty grid (<paramref name="waitingOn"/> is
-    /// its cloud), and carries out what it says when Migration:AutoMigrate allows.
+    /// Evaluates the policy for a running job, or for one <paramref name="waiting"/> out a dirty grid, on the cloud
+    /// <paramref name="where"/> it is on, and carries out what it says when Migration:AutoMigrate allows.
     /// </summary>
-    private async Task DecideAsync(JobEntity job, IReadOnlyList<CloudSummary> clouds, DecisionInputs inputs, HashSet<int> busy, CancellationToken ct,
-        SshTarget? waitingOn = null)
+    private async Task DecideAsync(JobEntity job, SshTarget where, bool waiting, IReadOnlyList<CloudSummary> clouds, DecisionInputs inputs, HashSet<int> busy,
+        CancellationToken ct)
     {
+        inputs.Bandwidth ??= await MeasuredBandwidthAsync(ct).ConfigureAwait(false);
         var states = new List<CloudState>();
         foreach (var c in clouds)
         {
@@ -393,7 +392,7 @@ public sealed class MigrationController : BackgroundService
                 PowerKw = _options.DefaultPowerWatts / 1000.0,
                 CheckpointBytes = job.LastCheckpointBytes ?? _options.DefaultCheckpointBytes,
                 RestartTime = TimeSpan.FromSeconds(_options.RestartSeconds),
-                IsPaused = waitingOn is not null,
+                IsPaused = waiting,
             },
             Clouds = states,
             MeasuredBandwidth = inputs.Bandwidth,
@@ -422,20 +421,19 @@ public sealed class MigrationController : BackgroundService
             case MigrationAction.Migrate when int.TryParse(decision.TargetCloudId, NumberStyles.None, CultureInfo.InvariantCulture, out var targetId):
                 await RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false);
                 break;
-            case MigrationAction.Pause when waitingOn is null:
-                await ShiftAsync(job, decision, ct).ConfigureAwait(false);
+            case MigrationAction.Pause when !waiting:
+                await ShiftAsync(job, where, decision, ct).ConfigureAwait(false);
                 break;
-            case MigrationAction.Resume when waitingOn is not null:
-                await ResumeWaitingAsync(job, waitingOn, decision, ct).ConfigureAwait(false);
+            case MigrationAction.Resume when waiting:
+                await ResumeWaitingAsync(job, where, decision, ct).ConfigureAwait(false);
                 break;
         }
     }
 
     /// <summary>Time shifting: asks the job to checkpoint and stop where it is; the next polls turn it Waiting.</summary>
-    private async Task ShiftAsync(JobEntity job, MigrationDecision decision, CancellationToken ct)
+    private async Task ShiftAsync(JobEntity job, SshTarget target, MigrationDecision decision, CancellationToken ct)
     {
-        var target = await _clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false);
-        if (target is null || !await SetStatusIfAsync(job.Id, JobStatus.Running, JobStatus.Shifting, ct).ConfigureAwait(false))
+        if (!await SetStatusIfAsync(job.Id, JobStatus.Running, JobStatus.Shifting, ct).ConfigureAwait(false))
         {
             return;
         }
