@@ -134,7 +134,11 @@ public sealed record TrainingProgressPoint(
     public bool IsStep => Event == "step";
 }
 
-public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<TrainingProgressPoint> Lines, long NextOffset);
+/// <param name="MoreProgress">
+/// progress.jsonl held bytes beyond <paramref name="NextOffset"/> when the status was read (a read is capped).
+/// A stopped or done status is the job's last word only once this is false: until then its final lines are unread.
+/// </param>
+public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<TrainingProgressPoint> Lines, long NextOffset, bool MoreProgress = false);
 
 public sealed record CheckpointVerification(bool Ok, long? Step, long Bytes, IReadOnlyList<string> Problems);
 

@@ -234,7 +234,8 @@ public sealed class MigrationController : BackgroundService
         ApplyProgress(job, poll, job.CurrentCloudId);
         var status = job.Status;
         var s = poll.Status;
-        switch (s.State)
+        // A capped read left the job's last lines unread: its final status waits for the next tick to read them.
+        switch (poll.MoreProgress ? RemoteJobState.Running : s.State)
         {
             case RemoteJobState.Done:
                 job.Status = JobStatus.Finished;

@@ -267,7 +267,8 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             var poll = await OnSource(() => PollOrWaitAsync(_source, _job.ProgressOffset, RemoteWaitCondition.StoppedOrDone, ct)).ConfigureAwait(false);
             c.ApplyProgress(_job, poll, _m.SourceCloudId);
             var s = poll.Status;
-            switch (s.State)
+            // Lines still unread when the job stopped belong to the source's log: read them all before moving on.
+            switch (poll.MoreProgress ? RemoteJobState.Running : s.State)
             {
                 case RemoteJobState.Stopped:
                     RecordCheckpoint(s);

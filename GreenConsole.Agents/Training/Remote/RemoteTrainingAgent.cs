@@ -342,12 +342,16 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             ? string.Empty
             : string.Create(CultureInfo.InvariantCulture,
                 $"if [ -f \"$J/job/progress.jsonl\" ]; then tail -c +{offset + 1} \"$J/job/progress.jsonl\" | head -c {MaxProgressChunkBytes}; fi; ");
-        var command = Prelude(jobId) + waitFirst + readProgress +
-            $"printf '\\n{StatusMarker}\\n'; " +
-            $"{_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"; s=$?; " +
-            $"printf '\\n{LauncherMarker} '; p=$(cat \"$J/job/launch.pid\" 2>/dev/null); st=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); " +
+        // Status is read before the progress: the trainer closes progress.jsonl before it writes its stopped/done
+        // marker, so a terminal status guarantees that every line it logged is already in the file the tail reads.
+        var command = Prelude(jobId) + waitFirst +
+            $"gcst=$({_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"); s=$?; " +
+            "if [ -f \"$J/job/progress.jsonl\" ]; then gcsz=$(wc -c < \"$J/job/progress.jsonl\"); else gcsz=0; fi; " +
+            readProgress +
+            $"printf '\\n{StatusMarker}\\n%s\\n' \"$gcst\"; " +
+            $"printf '{LauncherMarker} '; p=$(cat \"$J/job/launch.pid\" 2>/dev/null); st=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); " +
             // A reparented zombie still answers kill -0 where nothing reaps orphans (containers), so the state letter decides.
-            "if [ -n \"$p\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; then echo 1; else echo 0; fi; exit $s";
+            "if [ -n \"$p\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; then a=1; else a=0; fi; echo \"$a $gcsz\"; exit $s";
         var r = await _shell.RunAsync(target, command, timeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
@@ -355,11 +359,14 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
                 $"Status of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
         }
 
-        return ParsePoll(r.StandardOutput, offset == long.MaxValue ? 0 : offset, $"job '{jobId}' on cloud {target.CloudId}");
+        return ParsePoll(r.StandardOutput, offset == long.MaxValue ? null : offset, $"job '{jobId}' on cloud {target.CloudId}");
     }
 
-    internal static TrainingPoll ParsePoll(string output, long offset, string where)
+    /// <param name="readOffset">The offset the progress was read from; null for a status-only poll.</param>
+    internal static TrainingPoll ParsePoll(string output, long? readOffset, string where)
     {
+        var readsProgress = readOffset is not null;
+        var offset = readOffset ?? 0;
         var statusAt = output.IndexOf("\n" + StatusMarker + "\n", StringComparison.Ordinal);
         var launcherAt = output.LastIndexOf("\n" + LauncherMarker + " ", StringComparison.Ordinal);
         if (statusAt < 0 || launcherAt < statusAt)
@@ -369,7 +376,9 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
 
         var chunk = output[..statusAt];
         var statusJson = output[(statusAt + StatusMarker.Length + 2)..launcherAt];
-        var launcherAlive = output[(launcherAt + LauncherMarker.Length + 2)..].Trim() == "1";
+        var launcher = output[(launcherAt + LauncherMarker.Length + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var launcherAlive = launcher.Length > 0 && launcher[0] == "1";
+        long? fileBytes = launcher.Length > 1 && long.TryParse(launcher[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
 
         var lines = new List<TrainingProgressPoint>();
         var lastNewline = chunk.LastIndexOf('\n');
@@ -406,7 +415,10 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             s.LatestCheckpoint,
             launcherAlive,
             ReadTotalSteps(statusJson));
-        return new TrainingPoll(status, lines, offset + consumed);
+        var next = offset + consumed;
+        // Only meaningful for a read from a real offset; a status-only poll (offset long.MaxValue) reads no lines.
+        var more = readsProgress && fileBytes is { } total && total > next;
+        return new TrainingPoll(status, lines, next, more);
     }
 
     /// <summary>The reference trainer records total_steps in job.json; other trainers may not.</summary>
