@@ -53,7 +53,47 @@ public sealed class BrowserHarness : IAsyncDisposable
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         context.SetDefaultTimeout(30_000);
         Assertions.SetDefaultExpectTimeout(30_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        var log = Diagnostics.GetOrCreateValue(page);
+        page.Console += (_, m) =>
+        {
+            if (m.Type is "error" or "warning")
+            {
+                Note(log, $"console {m.Type}: {m.Text}");
+            }
+        };
+        page.PageError += (_, e) => Note(log, "page error: " + e);
+        page.RequestFailed += (_, r) => Note(log, $"request failed: {r.Method} {r.Url}: {r.Failure}");
+        page.WebSocket += (_, ws) =>
+        {
+            Note(log, "websocket opened: " + ws.Url);
+            ws.Close += (_, _) => Note(log, "websocket closed: " + ws.Url);
+            ws.SocketError += (_, e) => Note(log, $"websocket error: {ws.Url}: {e}");
+        };
+        return page;
+    }
+
+    /// <summary>What the browser said about each page: console errors, failed requests, the circuit's websocket.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, List<string>> Diagnostics = [];
+
+    private static void Note(List<string> log, string line)
+    {
+        lock (log)
+        {
+            log.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+        }
+    }
+
+    private static string DiagnosticsOf(IPage page)
+    {
+        if (!Diagnostics.TryGetValue(page, out var log))
+        {
+            return "(no diagnostics recorded)";
+        }
+        lock (log)
+        {
+            return log.Count == 0 ? "(the browser reported nothing)" : string.Join(Environment.NewLine, log.TakeLast(40));
+        }
     }
 
     public static async Task LoginAsync(IPage page, string baseUrl, string user, string password)
@@ -66,9 +106,42 @@ public sealed class BrowserHarness : IAsyncDisposable
         await WaitInteractiveAsync(page);
     }
 
-    /// <summary>Waits until the Blazor circuit has rendered the page interactively; clicks before that are lost.</summary>
-    public static Task WaitInteractiveAsync(IPage page) =>
-        page.Locator("#gc-interactive[data-interactive=yes]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    /// <summary>
+    /// Waits until the Blazor circuit has rendered the page interactively; clicks before that are lost.
+    /// A circuit that has not started within 30 s gets one reload, as a person would do, and the incident is written
+    /// with what the browser reported to artifacts/browser-logs/interactive-retries.log, so a retry is never silent.
+    /// </summary>
+    public static async Task WaitInteractiveAsync(IPage page)
+    {
+        var marker = page.Locator("#gc-interactive[data-interactive=yes]");
+        var options = new LocatorWaitForOptions { State = WaitForSelectorState.Attached };
+        try
+        {
+            await marker.WaitForAsync(options);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            var first = $"{DateTime.UtcNow:O} {page.Url}: no interactive circuit within 30 s; reloading once.{Environment.NewLine}{DiagnosticsOf(page)}";
+            RecordRetry(first);
+            await page.ReloadAsync();
+            try
+            {
+                await marker.WaitForAsync(options);
+                RecordRetry($"{DateTime.UtcNow:O} {page.Url}: interactive after the reload.");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{page.Url} never became interactive, also not after a reload.{Environment.NewLine}{DiagnosticsOf(page)}", e);
+            }
+        }
+    }
+
+    private static void RecordRetry(string text)
+    {
+        Directory.CreateDirectory(GreenConsoleServer.LogDirectory);
+        File.AppendAllText(Path.Combine(GreenConsoleServer.LogDirectory, "interactive-retries.log"), text + Environment.NewLine);
+    }
 
     public static async Task GotoAsync(IPage page, string url)
     {

@@ -80,6 +80,8 @@ public sealed class GreenConsoleServer : IAsyncDisposable
         psi.Environment["Lab__AutoImport"] = "false";
         psi.Environment["Health__IntervalSeconds"] = "5";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Circuit start and teardown, so that a page that never turns interactive leaves the server's side of it in the log.
+        psi.Environment["Logging__LogLevel__Microsoft.AspNetCore.Components.Server.Circuits"] = "Debug";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             psi.Environment[key] = value;
