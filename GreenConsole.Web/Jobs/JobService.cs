@@ -18,13 +18,14 @@ public sealed record JobStartRequest(int CloudId, string? Name = null, int Epoch
 /// the mean power of the run; <see cref="PowerProvenance"/> says how much of it came from the clouds' hardware samples
 /// and how much from <see cref="JobsOptions.DefaultPowerWatts"/>.
 /// </summary>
-public sealed record JobCarbonSummary(string JobId, double PowerWatts, string PowerProvenance, JobCarbonReport Report);
+/// <param name="ChargedSeconds">The run time charged: the job's life less its pauses, policy waits and migration downtime.</param>
+public sealed record JobCarbonSummary(string JobId, double PowerWatts, string PowerProvenance, JobCarbonReport Report, double ChargedSeconds);
 
 /// <summary>
 /// Manual job operations for the UI and the CLI: start, list, migrate now, pause, resume, cancel, carbon report.
 /// Migrations are persisted as requests; the controller (in the web app) drives them.
 /// </summary>
-public sealed class JobService(
+public sealed partial class JobService(
     IDbContextFactory<GreenConsoleDbContext> db,
     CloudRepository clouds,
     ITrainingAgent agent,
@@ -188,7 +189,11 @@ public sealed class JobService(
         await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
             context.Jobs.Update(job);
-            context.JobEvents.Add(new JobEventEntity { JobId = job.Id, Kind = "Job", At = time.GetUtcNow(), Message = $"Job {job.Id}: {previous} -> {status} (manual)" });
+            context.JobEvents.Add(new JobEventEntity
+            {
+                JobId = job.Id, Kind = "Job", At = time.GetUtcNow(), FromStep = previous.ToString(), ToStep = status.ToString(),
+                Message = $"Job {job.Id}: {previous} -> {status} (manual)",
+            });
             await context.SaveChangesAsync(ct).ConfigureAwait(false);
         }
 
@@ -233,6 +238,8 @@ public sealed class JobService(
 
         double Pue(int cloudId) => summaries.TryGetValue(cloudId, out var s) ? s.Pue : 1.0;
 
+        // Pauses and policy waits are not run time: only the stretches in which the job trained are charged.
+        var training = JobActivity.TrainingStretches(start, end, await ActivityChangesAsync(jobId, migrations, ct).ConfigureAwait(false));
         var segments = new List<RunSegment>();
         var overheads = new List<MigrationOverhead>();
         double coveredSeconds = 0;
@@ -258,15 +265,23 @@ public sealed class JobService(
             MigrationController.Id(job.FirstCloudId), Pue(job.FirstCloudId), await HistoryAsync(job.FirstCloudId).ConfigureAwait(false), segments, overheads);
         var runSeconds = segments.Sum(s => (s.To - s.From).TotalSeconds);
         var meanWatts = runSeconds > 0 ? report.ActualRunItKwh * 3_600_000 / runSeconds : o.DefaultPowerWatts;
-        return new JobCarbonSummary(jobId, meanWatts, Provenance(coveredSeconds, runSeconds, o.DefaultPowerWatts), report);
+        return new JobCarbonSummary(jobId, meanWatts, Provenance(coveredSeconds, runSeconds, o.DefaultPowerWatts), report, runSeconds);
 
-        async Task AddSegmentAsync(int cloudId, DateTimeOffset a, DateTimeOffset b)
+        async Task AddSegmentAsync(int cloudId, DateTimeOffset from, DateTimeOffset to)
         {
-            if (b <= a)
+            foreach (var stretch in training)
             {
-                return;
+                var a = stretch.From > from ? stretch.From : from;
+                var b = stretch.To < to ? stretch.To : to;
+                if (b > a)
+                {
+                    await AddStretchAsync(cloudId, a, b).ConfigureAwait(false);
+                }
             }
+        }
 
+        async Task AddStretchAsync(int cloudId, DateTimeOffset a, DateTimeOffset b)
+        {
             TelemetryCoverage? measured = null;
             if (telemetry is not null && (await telemetry.GetEmissionTotalsAsync(a, b, cloudId, ct).ConfigureAwait(false)).FirstOrDefault() is { } t)
             {
@@ -278,6 +293,44 @@ public sealed class JobService(
             segments.Add(new RunSegment(MigrationController.Id(cloudId), a, b, energy.ItKwh, energy.Grams));
         }
     }
+
+    /// <summary>
+    /// The job's recorded status changes as on/off switches of training, plus a switch on wherever a migration resumed
+    /// it (the mover's own status writes are not events). Rows written before status names were recorded in ToStep
+    /// still carry them in their message ("Job x: Running -> Paused").
+    /// </summary>
+    private async Task<IReadOnlyList<ActivityChange>> ActivityChangesAsync(string jobId, IReadOnlyList<MigrationEntity> completed, CancellationToken ct)
+    {
+        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var events = await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Kind == "Job")
+            .OrderBy(e => e.Id).Select(e => new { e.At, e.ToStep, e.Message }).ToListAsync(ct).ConfigureAwait(false);
+        var changes = new List<ActivityChange>();
+        foreach (var e in events)
+        {
+            var name = e.ToStep;
+            if (name is null && StatusInMessage().Match(e.Message) is { Success: true } m)
+            {
+                name = m.Groups[1].Value;
+            }
+
+            if (Enum.TryParse<JobStatus>(name, out var status))
+            {
+                changes.Add(new ActivityChange(e.At, Trains(status)));
+            }
+        }
+
+        changes.AddRange(completed
+            .Where(m => m.Step is nameof(MigrationStep.RunningOnTarget) or nameof(MigrationStep.RunningOnSource))
+            .Select(m => new ActivityChange(m.CompletedAt!.Value, true)));
+        return changes;
+    }
+
+    /// <summary>Whether a job in this status is training (or still finishing its current mini-batch) on its cloud.</summary>
+    internal static bool Trains(JobStatus status) =>
+        status is not (JobStatus.Paused or JobStatus.Waiting or JobStatus.Cancelled or JobStatus.Finished or JobStatus.Failed);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"-> (\w+)")]
+    private static partial System.Text.RegularExpressions.Regex StatusInMessage();
 
     internal static string Provenance(double coveredSeconds, double runSeconds, double defaultWatts)
     {

@@ -289,7 +289,7 @@ public sealed class MigrationController : BackgroundService
         _store.Upsert(JobSnapshot.From(job));
         if (status != job.Status)
         {
-            await AddEventAsync(job.Id, null, "Job", null, null, null, $"Job {job.Id}: {status} -> {job.Status}", null, ct).ConfigureAwait(false);
+            await AddEventAsync(job.Id, null, "Job", status.ToString(), job.Status.ToString(), null, $"Job {job.Id}: {status} -> {job.Status}", null, ct).ConfigureAwait(false);
         }
 
         return job;
@@ -471,12 +471,20 @@ public sealed class MigrationController : BackgroundService
             return;
         }
 
+        int resumed;
         await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
-            await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(u => u
+            resumed = await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(u => u
                 .SetProperty(j => j.Status, JobStatus.Running)
                 .SetProperty(j => j.ProgressOffset, launch.ProgressOffset)
                 .SetProperty(j => j.LastProgressAt, (DateTimeOffset?)null), ct).ConfigureAwait(false);
+        }
+
+        if (resumed == 1)
+        {
+            // The job trains again from here: the carbon report charges run time from these status events.
+            await AddEventAsync(job.Id, null, "Job", nameof(JobStatus.Waiting), nameof(JobStatus.Running), null,
+                $"Job {job.Id}: {JobStatus.Waiting} -> {JobStatus.Running}", null, ct).ConfigureAwait(false);
         }
 
         await AddEventAsync(job.Id, null, "TimeShift", null, null, null,

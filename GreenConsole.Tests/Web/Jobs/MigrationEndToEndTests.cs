@@ -379,6 +379,14 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         Assert.Equal(2, shifts.Count);
         Assert.StartsWith("Checkpointing and waiting", shifts[0], StringComparison.Ordinal);
         Assert.StartsWith("Resumed on cloud", shifts[1], StringComparison.Ordinal);
+
+        // The wait is not run time: the carbon report charges the job's life less the stretch it spent waiting.
+        var waitedAt = Assert.Single(events, e => e.Kind == "Job" && e.ToStep == nameof(JobStatus.Waiting)).At;
+        var resumedAt = Assert.Single(events, e => e.Kind == "Job" && e.FromStep == nameof(JobStatus.Waiting) && e.ToStep == nameof(JobStatus.Running)).At;
+        Assert.True(resumedAt > waitedAt);
+        var carbon = await host.Jobs.CarbonReportAsync(job.Id, CancellationToken.None);
+        var life = (finished.FinishedAt!.Value - finished.StartedAt!.Value).TotalSeconds;
+        Assert.Equal(life - (resumedAt - waitedAt).TotalSeconds, carbon.ChargedSeconds, 3);
     }
 
     private GreenConsoleDbContext DataContext() => new(GreenConsole.Tests.Web.Data.DataTestDatabase.OptionsFor(
