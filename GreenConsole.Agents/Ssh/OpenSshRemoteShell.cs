@@ -377,6 +377,34 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             return;
         }
 
+        var presented = await ScanHostKeysAsync(target, timeout, cancellationToken).ConfigureAwait(false);
+        var match = presented.FirstOrDefault(e => KnownHosts.SameFingerprint(e.Fingerprint, pin));
+        if (match is null)
+        {
+            var now = string.Join(", ", presented.Select(e => e.Fingerprint).Distinct());
+            _logger.LogError("Host key of {Cloud} ({Endpoint}) changed: pinned {Pinned}, presented {Presented}", target.CloudId, target.ToString(), pin, now);
+            throw new RemoteShellException(RemoteErrorKind.HostKeyChanged,
+                $"The host key of cloud {target.CloudId} ({target}) changed: pinned {pin}, the host now presents {now}. Refusing to connect.");
+        }
+
+        lock (_knownHostsLock)
+        {
+            KnownHosts.Replace(KnownHostsFile, alias, match with { Host = alias });
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ReadHostKeysAsync(SshTarget target, CancellationToken cancellationToken)
+    {
+        Validate(target);
+        var presented = await ScanHostKeysAsync(target, TimeSpan.FromSeconds(_options.MasterSetupTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+        // The strongest key type first, so that "the" key to pin is the one an administrator would check first.
+        return presented.OrderBy(e => e.KeyType switch { "ssh-ed25519" => 0, var t when t.StartsWith("ecdsa", StringComparison.Ordinal) => 1, _ => 2 })
+            .Select(e => e.Fingerprint).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>ssh-keyscan: the keys the host presents, before any authentication and without trusting them.</summary>
+    private async Task<IReadOnlyList<KnownHosts.Entry>> ScanHostKeysAsync(SshTarget target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var scanArgs = new[]
         {
             "-T", _options.ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
@@ -403,19 +431,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 $"Cannot read the host key of cloud {target.CloudId} ({target}): {SshErrorClassifier.Summarize(scan.StandardError)}");
         }
 
-        var match = presented.FirstOrDefault(e => KnownHosts.SameFingerprint(e.Fingerprint, pin));
-        if (match is null)
-        {
-            var now = string.Join(", ", presented.Select(e => e.Fingerprint).Distinct());
-            _logger.LogError("Host key of {Cloud} ({Endpoint}) changed: pinned {Pinned}, presented {Presented}", target.CloudId, target.ToString(), pin, now);
-            throw new RemoteShellException(RemoteErrorKind.HostKeyChanged,
-                $"The host key of cloud {target.CloudId} ({target}) changed: pinned {pin}, the host now presents {now}. Refusing to connect.");
-        }
-
-        lock (_knownHostsLock)
-        {
-            KnownHosts.Replace(KnownHostsFile, alias, match with { Host = alias });
-        }
+        return presented;
     }
 
     private async Task<SshProcessResult> RunInternalAsync(SshTarget target, string command, TimeSpan timeout, CancellationToken cancellationToken)

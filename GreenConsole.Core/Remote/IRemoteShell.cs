@@ -20,6 +20,12 @@ public interface IRemoteShell
     /// <summary>Connects (or reuses the master connection) and reports reachability, latency and host key.</summary>
     Task<ConnectionCheck> CheckAsync(SshTarget target, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The SHA-256 fingerprints ("SHA256:...") of the host keys the cloud presents now, read without logging in.
+    /// Nothing is trusted or pinned: this is what an administrator compares before re-trusting a re-keyed host.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReadHostKeysAsync(SshTarget target, CancellationToken cancellationToken);
+
     /// <summary>Closes the multiplexed master connection to a cloud, if any.</summary>
     Task DisconnectAsync(SshTarget target, CancellationToken cancellationToken);
 

@@ -192,10 +192,10 @@ public sealed class BrowserHarness : IAsyncDisposable
     {
         await page.FillAsync("input[name=new-user]", name);
         await page.FillAsync("input[name=new-password]", password);
-        await page.ClickAsync("#new-role");
-        await page.ClickAsync($".rz-dropdown-item >> text={role}");
+        await page.Locator("#new-role").GetByText(role, new LocatorGetByTextOptions { Exact = true }).ClickAsync();
         await page.ClickAsync("button:has-text('Create user')");
-        await Assertions.Expect(page.Locator(".rz-data-grid")).ToContainTextAsync(name);
+        var row = page.Locator(".rz-data-grid tr", new PageLocatorOptions { HasTextString = name });
+        await Assertions.Expect(row).ToContainTextAsync(role);
     }
 
     public static async Task ScreenshotAsync(IPage page, string repoRoot, string name)

@@ -6,7 +6,7 @@ namespace GreenConsole.Web.Auth;
 public sealed record UserSummary(string Id, string UserName, string Role, bool LockedOut);
 
 /// <summary>User management for administrators; callers are authorised by the Administer policy.</summary>
-public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProvider time)
+public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProvider time, ILogger<UserAdministration> logger)
 {
     public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +34,14 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProv
         {
             return created;
         }
-        return await users.AddToRolesAsync(user, RolesUpTo(role));
+        var roles = RolesUpTo(role);
+        var added = await users.AddToRolesAsync(user, roles);
+        if (added.Succeeded)
+        {
+            logger.LogInformation("User {User} created with roles {Roles}", user.UserName, string.Join(",", roles));
+        }
+
+        return added;
     }
 
     public async Task<IdentityResult> DeleteAsync(string userId, string currentUserName, CancellationToken cancellationToken)

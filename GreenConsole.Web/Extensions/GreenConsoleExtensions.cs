@@ -105,6 +105,7 @@ public static class GreenConsoleExtensions
         builder.Services.AddOptions<HealthOptions>().Bind(builder.Configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CloudHealthStore>();
         builder.Services.AddSingleton<CloudHealthChecker>();
+        builder.Services.AddSingleton<HostKeyTrustService>();
         builder.Services.AddRecurringJob<CloudHealthJob>("cloud-health",
             sp => TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<HealthOptions>>().Value.IntervalSeconds));
         return builder;

@@ -62,6 +62,8 @@ internal sealed class LocalBashShell : IRemoteShell
 
     public Task DisconnectAsync(SshTarget target, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<IReadOnlyList<string>> ReadHostKeysAsync(SshTarget target, CancellationToken cancellationToken) => throw new NotSupportedException();
+
 
     private sealed class LocalSession(Process process) : IRemoteSession
     {
