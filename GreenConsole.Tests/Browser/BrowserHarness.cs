@@ -107,45 +107,30 @@ public sealed class BrowserHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the Blazor circuit has rendered the page interactively; clicks before that are lost.
-    /// A circuit that has not started within 30 s gets one reload, as a person would do, and the incident is written
-    /// with what the browser reported to artifacts/browser-logs/interactive-retries.log, so a retry is never silent.
+    /// Waits until the Blazor circuit has rendered the page interactively; clicks before that are lost. A page that
+    /// never turns interactive (the static access-denied page, a circuit that does not start) fails with what the
+    /// browser reported about it.
     /// </summary>
     public static async Task WaitInteractiveAsync(IPage page)
     {
-        var marker = page.Locator("#gc-interactive[data-interactive=yes]");
-        var options = new LocatorWaitForOptions { State = WaitForSelectorState.Attached };
         try
         {
-            await marker.WaitForAsync(options);
-            return;
+            await page.Locator("#gc-interactive[data-interactive=yes]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         }
-        catch (TimeoutException)
+        catch (TimeoutException e)
         {
-            var first = $"{DateTime.UtcNow:O} {page.Url}: no interactive circuit within 30 s; reloading once.{Environment.NewLine}{DiagnosticsOf(page)}";
-            RecordRetry(first);
-            await page.ReloadAsync();
-            try
-            {
-                await marker.WaitForAsync(options);
-                RecordRetry($"{DateTime.UtcNow:O} {page.Url}: interactive after the reload.");
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException($"{page.Url} never became interactive, also not after a reload.{Environment.NewLine}{DiagnosticsOf(page)}", e);
-            }
+            throw new TimeoutException($"{page.Url} did not become interactive.{Environment.NewLine}{DiagnosticsOf(page)}", e);
         }
-    }
-
-    private static void RecordRetry(string text)
-    {
-        Directory.CreateDirectory(GreenConsoleServer.LogDirectory);
-        File.AppendAllText(Path.Combine(GreenConsoleServer.LogDirectory, "interactive-retries.log"), text + Environment.NewLine);
     }
 
     public static async Task GotoAsync(IPage page, string url)
     {
         await page.GotoAsync(url);
+        if (page.Url.Contains("/account/denied", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The signed-in user was denied {url} (landed on {page.Url}).");
+        }
+
         await WaitInteractiveAsync(page);
     }
 
