@@ -108,6 +108,9 @@ internal static class ProbeOutputParser
         return ProbeField<CpuTimes>.Of(new CpuTimes(busy, idle));
     }
 
+    internal const string NoTimeElapsed =
+        "no CPU time elapsed since the previous /proc/stat reading (polled within one clock tick); the next sample measures from that earlier reading";
+
     private static ProbeField<double> Utilization(ProbeField<CpuTimes> times, CpuTimes? previous)
     {
         if (!times.HasValue)
@@ -120,9 +123,14 @@ internal static class ProbeOutputParser
             return ProbeField<double>.Missing("first sample: utilisation needs two /proc/stat readings");
         }
 
+        if (times.Value.Total == previous.Value.Total)
+        {
+            return ProbeField<double>.Missing(NoTimeElapsed);
+        }
+
         return CpuTimes.Utilization(previous.Value, times.Value) is { } u
             ? ProbeField<double>.Of(u)
-            : ProbeField<double>.Missing("/proc/stat counters did not advance or went backwards (reboot?)");
+            : ProbeField<double>.Missing("/proc/stat counters went backwards (reboot?)");
     }
 
     private static (ProbeField<long> Total, ProbeField<long> Used) ParseMeminfo(Dictionary<string, List<string>> sections, string? notLinux)

@@ -64,7 +64,8 @@ internal sealed class SshHardwareProbe : IHardwareProbe, IAsyncDisposable, IDisp
         var at = _time.GetUtcNow();
         var previous = _previous.TryGetValue(target.CloudId, out var p) ? p : (CpuTimes?)null;
         var sample = ProbeOutputParser.Parse(target.CloudId, at, output, previous);
-        if (sample.CpuTimes.HasValue)
+        // A reading within the same clock tick keeps the earlier baseline, so the next delta spans a real interval.
+        if (sample.CpuTimes.HasValue && (previous is null || sample.CpuTimes.Value.Total != previous.Value.Total))
         {
             _previous[target.CloudId] = sample.CpuTimes.Value;
         }

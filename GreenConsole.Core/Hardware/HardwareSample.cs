@@ -37,7 +37,7 @@ public readonly record struct CpuTimes(ulong Busy, ulong Idle)
 {
     public ulong Total => Busy + Idle;
 
-    /// <summary>Busy fraction between two samples, or null when the counters did not advance or went backwards (reboot).</summary>
+    /// <summary>Busy fraction between two samples, or null when no time elapsed between them or the counters went backwards (reboot).</summary>
     public static double? Utilization(CpuTimes previous, CpuTimes current)
     {
         if (current.Total <= previous.Total || current.Busy < previous.Busy || current.Idle < previous.Idle)

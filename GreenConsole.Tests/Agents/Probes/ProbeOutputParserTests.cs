@@ -35,6 +35,17 @@ public class ProbeOutputParserTests
     }
 
     [Fact]
+    public void A_reading_in_the_same_clock_tick_is_too_soon_and_one_that_went_back_is_a_reboot()
+    {
+        var first = ProbeOutputParser.Parse("vm", T0, Data("linux-vm-xeon-2cpu.real.2.txt"), null);
+        var again = ProbeOutputParser.Parse("vm", T0.AddMilliseconds(3), Data("linux-vm-xeon-2cpu.real.2.txt"), first.CpuTimes.Value);
+        var rebooted = ProbeOutputParser.Parse("vm", T0.AddSeconds(5), Data("linux-vm-xeon-2cpu.real.1.txt"), first.CpuTimes.Value);
+
+        Assert.Equal(ProbeOutputParser.NoTimeElapsed, again.CpuUtilization.MissingReason);
+        Assert.Contains("went backwards", rebooted.CpuUtilization.MissingReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Several_gpus_parse_with_units_converted()
     {
         var gpus = ProbeOutputParser.ParseNvidiaSmi(Data("nvidia-smi.synthetic.h100x2.txt")).Value;

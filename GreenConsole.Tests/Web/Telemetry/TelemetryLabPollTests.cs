@@ -28,6 +28,16 @@ public sealed class TelemetryLabPollTests(SshLabFixture lab)
         Assert.Contains("trace", store.ProviderHealth.Keys);
 
         var first = await poller.PollHardwareAsync(CancellationToken.None, TimeSpan.FromMinutes(2), ignoreDueTimes: true);
+        // The lab clouds share this machine's /proc/stat. A second poll within the same clock tick would honestly report
+        // "no CPU time elapsed", so it waits (on the condition, with a deadline) until the counters have moved on.
+        var ticks = LocalCpuTicks();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (LocalCpuTicks() == ticks)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "/proc/stat did not advance within 10 s");
+            await Task.Delay(5);
+        }
+
         var second = await poller.PollHardwareAsync(CancellationToken.None, TimeSpan.FromMinutes(2), ignoreDueTimes: true);
 
         Assert.Equal((lab.Clouds.Count, 1, 0, 0), (first.Succeeded, first.Unreachable, first.Failed, first.StillRunning));
@@ -81,6 +91,11 @@ public sealed class TelemetryLabPollTests(SshLabFixture lab)
     }
 
     private const string TraceSourceName = "trace:electricitymaps-2023";
+
+    /// <summary>The sum of the aggregate "cpu" line of this machine's /proc/stat.</summary>
+    private static ulong LocalCpuTicks() =>
+        File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Aggregate(0UL, (sum, f) => sum + ulong.Parse(f, System.Globalization.CultureInfo.InvariantCulture));
 
     private static async Task<int> AddUnreachableCloudAsync(TelemetryTestHost host)
     {
