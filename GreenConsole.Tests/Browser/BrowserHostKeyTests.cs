@@ -13,11 +13,7 @@ public sealed class BrowserHostKeyTests(SshLabFixture lab) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await GreenConsoleServer.StartAsync(lab.RepoRoot, new Dictionary<string, string>
-        {
-            ["Lab__AutoImport"] = "true",
-            ["Lab__CsvPath"] = lab.CsvPath,
-        });
+        server = await GreenConsoleServer.StartWithLabAsync(lab.RepoRoot, lab.CsvPath);
         browser = await BrowserHarness.LaunchAsync();
     }
 

@@ -18,11 +18,7 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
 
     public async Task InitializeAsync()
     {
-        server = await GreenConsoleServer.StartAsync(lab.RepoRoot, new Dictionary<string, string>
-        {
-            ["Lab__AutoImport"] = "true",
-            ["Lab__CsvPath"] = lab.CsvPath,
-        });
+        server = await GreenConsoleServer.StartWithLabAsync(lab.RepoRoot, lab.CsvPath);
         browser = await BrowserHarness.LaunchAsync();
 
         // Users are created the way an administrator does it: through the Users page.

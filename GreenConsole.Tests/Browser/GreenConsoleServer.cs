@@ -60,6 +60,10 @@ public sealed class GreenConsoleServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The app with the lab's clouds imported at start-up, as <c>scripts/run.sh</c> does.</summary>
+    public static Task<GreenConsoleServer> StartWithLabAsync(string repoRoot, string labCsvPath) =>
+        StartAsync(repoRoot, new Dictionary<string, string> { ["Lab__AutoImport"] = "true", ["Lab__CsvPath"] = labCsvPath });
+
     public static async Task<GreenConsoleServer> StartAsync(string repoRoot, IReadOnlyDictionary<string, string>? settings = null)
     {
         LogDirectory = Path.Combine(repoRoot, "artifacts", "browser-logs");
