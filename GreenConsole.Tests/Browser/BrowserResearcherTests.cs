@@ -80,10 +80,15 @@ public sealed class BrowserResearcherTests(SshLabFixture lab) : IAsyncLifetime
         await detail.WaitForAsync(new() { Timeout = 60_000 });
         var first = await WaitForStepAsync(detail, s => s > 0, "the first progress line");
         await WaitForStepAsync(detail, s => s > first, "progress to advance live");
+        var carbonAt = page.Locator("#job-carbon-at");
+        await Assertions.Expect(carbonAt).ToContainTextAsync("as of");
+        var carbonBefore = await carbonAt.InnerTextAsync();
 
         var arrived = page.Locator("#migration-log tr[data-to=RunningOnTarget]");
         await Assertions.Expect(arrived).ToHaveCountAsync(1, new() { Timeout = 180_000 });
         await Assertions.Expect(page.Locator("#migration-log")).ToContainTextAsync("Transferring");
+        // The carbon panel is recomputed live (at most every 10 s, and on a status change), not only when the job was opened.
+        await Assertions.Expect(carbonAt).Not.ToHaveTextAsync(carbonBefore);
         await BrowserHarness.ScreenshotAsync(page, lab.RepoRoot, "jobs");
 
         var jobId = await detail.GetAttributeAsync("data-job-id");
