@@ -190,10 +190,29 @@ public sealed class TerminalSession(string id, int cloudId, string cloudName, st
 
     internal void Touch() => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
 
-    public async Task SendAsync(string input, CancellationToken cancellationToken)
+    private readonly object _writeGate = new();
+    private Task _writes = Task.CompletedTask;
+
+    /// <summary>
+    /// Sends keystrokes in the order of the calls. Batches from the browser arrive as overlapping calls, and two
+    /// overlapping writes to the PTY stream can land in either order, which scrambles a typed command; so each write
+    /// starts only after the one before it ended (a failed write is reported to its own caller).
+    /// </summary>
+    public Task SendAsync(string input, CancellationToken cancellationToken)
     {
         Touch();
-        await Terminal.WriteAsync(System.Text.Encoding.UTF8.GetBytes(input), cancellationToken);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(input);
+        lock (_writeGate)
+        {
+            _writes = WriteAfterAsync(_writes, bytes, cancellationToken);
+            return _writes;
+        }
+    }
+
+    private async Task WriteAfterAsync(Task previous, byte[] bytes, CancellationToken cancellationToken)
+    {
+        await Task.WhenAny(previous).ConfigureAwait(false);
+        await Terminal.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
     }
 
     public void Resize(int rows, int cols) => Terminal.Resize(rows, cols);
