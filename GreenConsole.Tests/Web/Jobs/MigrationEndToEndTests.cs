@@ -50,6 +50,9 @@ internal static class MigrationLabData
 public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+
+    // Step delays: a job must still be training when its move starts. The warm standby is waited for (up to 30 s)
+    // before the source is asked to stop, and on a loaded 2-core machine a shorter job sometimes finished first.
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-migration-test-");
     private readonly MigrationTestClock _clock = new();
 
@@ -76,11 +79,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
     private static Task ArrangeThresholdsAsync(MigrationTestHost host, string source, string target) => host.ArrangeThresholdsAsync(source, target);
 
     private static Task<JobEntity> WaitForJobAsync(MigrationTestHost host, string id, Func<JobEntity, bool> condition, string what) =>
-        MigrationTestHost.WaitForAsync(async () =>
-        {
-            var job = await host.JobAsync(id);
-            return condition(job) ? job : null;
-        }, Long, what);
+        host.WaitForJobAsync(id, condition, Long, what);
 
     private static async Task<List<MigrationEntity>> MigrationsAsync(MigrationTestHost host, string jobId) =>
         [.. await host.Jobs.MigrationsAsync(jobId, CancellationToken.None)];
@@ -97,7 +96,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         await ArrangeThresholdsAsync(host, "KR", "CA-ON");
         var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 11, epochs: 2);
 
-        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "threshold", Epochs: 2, Seed: 11, StepDelayMs: 80), CancellationToken.None);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "threshold", Epochs: 2, Seed: 11, StepDelayMs: 150), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress on the source");
         await MigrationTestHost.WaitForAsync(async () =>
             (await EventsAsync(host, job.Id)).FirstOrDefault(e => e.Kind == "Decision" && e.Message.Contains("at or below its threshold", StringComparison.Ordinal)),
@@ -154,7 +153,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         var c2 = await host.CloudAsync(secondClean.Zone);
         var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 5, epochs: 3);
 
-        var job = await host.Jobs.StartAsync(new JobStartRequest(kr.Id, "twice", Epochs: 3, Seed: 5, StepDelayMs: 80), CancellationToken.None);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(kr.Id, "twice", Epochs: 3, Seed: 5, StepDelayMs: 150), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 2, "first progress");
         _clock.Offset += TimeSpan.FromHours(1);
         await WaitForJobAsync(host, job.Id, j => j.CurrentCloudId == c2.Id && j.Status == JobStatus.Running, "the first move");
@@ -195,7 +194,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         }
 
         var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("US").Target, seed: 21, epochs: 2);
-        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "dead-target", Epochs: 2, Seed: 21, StepDelayMs: 60), CancellationToken.None);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "dead-target", Epochs: 2, Seed: 21, StepDelayMs: 120), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
         await host.Jobs.MigrateAsync(job.Id, deadId, CancellationToken.None);
 
@@ -246,7 +245,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         var source = await host.CloudAsync("US-CAL-CISO");
         var target = await host.CloudAsync("DE");
 
-        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "corrupt", Epochs: 2, Seed: 8, StepDelayMs: 60), CancellationToken.None);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "corrupt", Epochs: 2, Seed: 8, StepDelayMs: 120), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
         await host.Jobs.MigrateAsync(job.Id, target.Id, CancellationToken.None);
 
@@ -290,7 +289,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         var source = await first.CloudAsync("DE");
         var target = await first.CloudAsync("GB");
         var reference = MigrationLabData.ReferenceHashAsync(first.Agent, lab.Cloud("KR").Target, seed: 13, epochs: 2);
-        var job = await first.Jobs.StartAsync(new JobStartRequest(source.Id, "crash", Epochs: 2, Seed: 13, StepDelayMs: 60), CancellationToken.None);
+        var job = await first.Jobs.StartAsync(new JobStartRequest(source.Id, "crash", Epochs: 2, Seed: 13, StepDelayMs: 120), CancellationToken.None);
         await WaitForJobAsync(first, job.Id, j => j.LastStep >= 3, "first progress");
         await first.Jobs.MigrateAsync(job.Id, target.Id, CancellationToken.None);
         var migrationId = await reached.Task.WaitAsync(Long);
@@ -354,7 +353,7 @@ public sealed class MigrationEndToEndTests(SshLabFixture lab) : IAsyncLifetime
         }
 
         var reference = MigrationLabData.ReferenceHashAsync(host.Agent, lab.Cloud("GB").Target, seed: 21, epochs: 2);
-        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "time-shift", Epochs: 2, Seed: 21, StepDelayMs: 80), CancellationToken.None);
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "time-shift", Epochs: 2, Seed: 21, StepDelayMs: 150), CancellationToken.None);
         await WaitForJobAsync(host, job.Id, j => j.LastStep >= 3, "first progress");
         await MigrationTestHost.WaitForAsync(async () =>
             (await EventsAsync(host, job.Id)).FirstOrDefault(e => e.Kind == "Decision" && e.Message.Contains("at or below its threshold", StringComparison.Ordinal)),

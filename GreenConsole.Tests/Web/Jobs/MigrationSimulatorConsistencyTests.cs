@@ -58,15 +58,13 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
         var startHour = TraceHour(_clock.GetUtcNow());
         Assert.Equal((MigrationLabData.TraceStart + startOffset - trace.Start).TotalHours, startHour);
 
-        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "sim-consistency", Epochs: 2, Seed: 17, StepDelayMs: 80), CancellationToken.None);
+        // Cancelled once it moved, so a slower run costs nothing here; it must not finish on the source before the warm
+        // standby on the target is ready on a loaded machine.
+        var job = await host.Jobs.StartAsync(new JobStartRequest(source.Id, "sim-consistency", Epochs: 2, Seed: 17, StepDelayMs: 250), CancellationToken.None);
         await MigrationTestHost.WaitForAsync(async () =>
             (await DecisionsAsync(host, job.Id, TraceHour)).FirstOrDefault(d => d.Action == MigrationAction.Stay), Long, "a Stay decision at the start hour");
         _clock.Offset += TimeSpan.FromHours(1);
-        await MigrationTestHost.WaitForAsync(async () =>
-        {
-            var j = await host.JobAsync(job.Id);
-            return j.CurrentCloudId == target.Id && j.Status == JobStatus.Running ? j : null;
-        }, Long, "the move to CA-ON");
+        await host.WaitForJobAsync(job.Id, j => j.CurrentCloudId == target.Id && j.Status == JobStatus.Running, Long, "the move to CA-ON");
         await host.Jobs.CancelAsync(job.Id, CancellationToken.None);
 
         var live = await DecisionsAsync(host, job.Id, TraceHour);

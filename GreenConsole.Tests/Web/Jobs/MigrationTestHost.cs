@@ -155,6 +155,31 @@ internal sealed class MigrationTestHost : IAsyncDisposable
         return await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
     }
 
+    /// <summary>
+    /// Waits until the job satisfies <paramref name="condition"/>; on timeout the failure carries the job's row and its
+    /// latest events, so that an intermittent failure says what the controller did instead.
+    /// </summary>
+    public async Task<JobEntity> WaitForJobAsync(string id, Func<JobEntity, bool> condition, TimeSpan deadline, string what)
+    {
+        try
+        {
+            return await WaitForAsync(async () =>
+            {
+                var job = await JobAsync(id);
+                return condition(job) ? job : null;
+            }, deadline, what);
+        }
+        catch (TimeoutException e)
+        {
+            var job = await JobAsync(id);
+            var events = await Jobs.EventsAsync(id, CancellationToken.None);
+            var recent = string.Join(Environment.NewLine, events.TakeLast(20).Select(ev => $"  {ev.At:HH:mm:ss.fff} {ev.Kind} {ev.FromStep}->{ev.ToStep}: {ev.Message}"));
+            throw new TimeoutException(
+                $"{e.Message}{Environment.NewLine}Job {id}: {job.Status} on cloud {job.CurrentCloudId}, step {job.LastStep}/{job.TotalSteps}, error {job.LastError ?? "none"}." +
+                $"{Environment.NewLine}Latest events:{Environment.NewLine}{recent}", e);
+        }
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails with <paramref name="what"/>).</summary>
     public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan deadline, string what)
         where T : class
