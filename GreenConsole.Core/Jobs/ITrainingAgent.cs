@@ -138,7 +138,11 @@ public sealed record TrainingProgressPoint(
 /// progress.jsonl held bytes beyond <paramref name="NextOffset"/> when the status was read (a read is capped).
 /// A stopped or done status is the job's last word only once this is false: until then its final lines are unread.
 /// </param>
-public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<TrainingProgressPoint> Lines, long NextOffset, bool MoreProgress = false);
+public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<TrainingProgressPoint> Lines, long NextOffset, bool MoreProgress = false)
+{
+    /// <summary>The state to act on: a stopped or done job counts as still running until all its lines are read.</summary>
+    public RemoteJobState State => MoreProgress ? RemoteJobState.Running : Status.State;
+}
 
 public sealed record CheckpointVerification(bool Ok, long? Step, long Bytes, IReadOnlyList<string> Problems);
 

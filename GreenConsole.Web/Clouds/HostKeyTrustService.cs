@@ -15,12 +15,15 @@ public sealed record HostKeyReview(int CloudId, string Endpoint, string? Pinned,
 /// </summary>
 public sealed class HostKeyTrustService(CloudRepository clouds, IRemoteShell shell, ILogger<HostKeyTrustService> logger)
 {
-    public async Task<HostKeyReview> ReviewAsync(int cloudId, CancellationToken cancellationToken)
+    public async Task<HostKeyReview> ReviewAsync(int cloudId, CancellationToken cancellationToken) =>
+        (await ReviewWithTargetAsync(cloudId, cancellationToken).ConfigureAwait(false)).Review;
+
+    private async Task<(HostKeyReview Review, SshTarget Target)> ReviewWithTargetAsync(int cloudId, CancellationToken cancellationToken)
     {
         var target = await clouds.GetTargetAsync(cloudId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"No cloud {cloudId} is registered.");
         var presented = await shell.ReadHostKeysAsync(target, cancellationToken).ConfigureAwait(false);
-        return new HostKeyReview(cloudId, target.ToString(), target.PinnedFingerprint, presented);
+        return (new HostKeyReview(cloudId, target.ToString(), target.PinnedFingerprint, presented), target);
     }
 
     /// <summary>
@@ -31,7 +34,7 @@ public sealed class HostKeyTrustService(CloudRepository clouds, IRemoteShell she
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fingerprint);
         fingerprint = fingerprint.Trim();
-        var review = await ReviewAsync(cloudId, cancellationToken).ConfigureAwait(false);
+        var (review, target) = await ReviewWithTargetAsync(cloudId, cancellationToken).ConfigureAwait(false);
         if (!review.Presented.Contains(fingerprint, StringComparer.Ordinal))
         {
             throw new InvalidOperationException(
@@ -44,11 +47,7 @@ public sealed class HostKeyTrustService(CloudRepository clouds, IRemoteShell she
         }
 
         // A master still connected under the old key must not outlive the decision.
-        var target = await clouds.GetTargetAsync(cloudId, cancellationToken).ConfigureAwait(false);
-        if (target is not null)
-        {
-            await shell.DisconnectAsync(target, cancellationToken).ConfigureAwait(false);
-        }
+        await shell.DisconnectAsync(target, cancellationToken).ConfigureAwait(false);
 
         logger.LogWarning("{User} re-trusted the host key of cloud {CloudId} ({Endpoint}): {Old} -> {New}",
             userName, cloudId, review.Endpoint, review.Pinned ?? "none pinned", fingerprint);

@@ -25,7 +25,7 @@ public sealed record JobCarbonSummary(string JobId, double PowerWatts, string Po
 /// Manual job operations for the UI and the CLI: start, list, migrate now, pause, resume, cancel, carbon report.
 /// Migrations are persisted as requests; the controller (in the web app) drives them.
 /// </summary>
-public sealed partial class JobService(
+public sealed class JobService(
     IDbContextFactory<GreenConsoleDbContext> db,
     CloudRepository clouds,
     ITrainingAgent agent,
@@ -191,8 +191,8 @@ public sealed partial class JobService(
             context.Jobs.Update(job);
             context.JobEvents.Add(new JobEventEntity
             {
-                JobId = job.Id, Kind = "Job", At = time.GetUtcNow(), FromStep = previous.ToString(), ToStep = status.ToString(),
-                Message = $"Job {job.Id}: {previous} -> {status} (manual)",
+                JobId = job.Id, Kind = JobStatusEvents.Kind, At = time.GetUtcNow(), FromStep = previous.ToString(), ToStep = status.ToString(),
+                Message = JobStatusEvents.Message(job.Id, previous, status) + " (manual)",
             });
             await context.SaveChangesAsync(ct).ConfigureAwait(false);
         }
@@ -296,24 +296,17 @@ public sealed partial class JobService(
 
     /// <summary>
     /// The job's recorded status changes as on/off switches of training, plus a switch on wherever a migration resumed
-    /// it (the mover's own status writes are not events). Rows written before status names were recorded in ToStep
-    /// still carry them in their message ("Job x: Running -> Paused").
+    /// it (the mover's own status writes are not events).
     /// </summary>
     private async Task<IReadOnlyList<ActivityChange>> ActivityChangesAsync(string jobId, IReadOnlyList<MigrationEntity> completed, CancellationToken ct)
     {
         await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var events = await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Kind == "Job")
+        var events = await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Kind == JobStatusEvents.Kind)
             .OrderBy(e => e.Id).Select(e => new { e.At, e.ToStep, e.Message }).ToListAsync(ct).ConfigureAwait(false);
         var changes = new List<ActivityChange>();
         foreach (var e in events)
         {
-            var name = e.ToStep;
-            if (name is null && StatusInMessage().Match(e.Message) is { Success: true } m)
-            {
-                name = m.Groups[1].Value;
-            }
-
-            if (Enum.TryParse<JobStatus>(name, out var status))
+            if (JobStatusEvents.To(e.ToStep, e.Message) is { } status)
             {
                 changes.Add(new ActivityChange(e.At, Trains(status)));
             }
@@ -328,9 +321,6 @@ public sealed partial class JobService(
     /// <summary>Whether a job in this status is training (or still finishing its current mini-batch) on its cloud.</summary>
     internal static bool Trains(JobStatus status) =>
         status is not (JobStatus.Paused or JobStatus.Waiting or JobStatus.Cancelled or JobStatus.Finished or JobStatus.Failed);
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"-> (\w+)")]
-    private static partial System.Text.RegularExpressions.Regex StatusInMessage();
 
     internal static string Provenance(double coveredSeconds, double runSeconds, double defaultWatts)
     {

@@ -234,8 +234,7 @@ public sealed class MigrationController : BackgroundService
         ApplyProgress(job, poll, job.CurrentCloudId);
         var status = job.Status;
         var s = poll.Status;
-        // A capped read left the job's last lines unread: its final status waits for the next tick to read them.
-        switch (poll.MoreProgress ? RemoteJobState.Running : s.State)
+        switch (poll.State)
         {
             case RemoteJobState.Done:
                 job.Status = JobStatus.Finished;
@@ -289,7 +288,7 @@ public sealed class MigrationController : BackgroundService
         _store.Upsert(JobSnapshot.From(job));
         if (status != job.Status)
         {
-            await AddEventAsync(job.Id, null, "Job", status.ToString(), job.Status.ToString(), null, $"Job {job.Id}: {status} -> {job.Status}", null, ct).ConfigureAwait(false);
+            await AddStatusEventAsync(job.Id, status, job.Status, ct).ConfigureAwait(false);
         }
 
         return job;
@@ -483,8 +482,7 @@ public sealed class MigrationController : BackgroundService
         if (resumed == 1)
         {
             // The job trains again from here: the carbon report charges run time from these status events.
-            await AddEventAsync(job.Id, null, "Job", nameof(JobStatus.Waiting), nameof(JobStatus.Running), null,
-                $"Job {job.Id}: {JobStatus.Waiting} -> {JobStatus.Running}", null, ct).ConfigureAwait(false);
+            await AddStatusEventAsync(job.Id, JobStatus.Waiting, JobStatus.Running, ct).ConfigureAwait(false);
         }
 
         await AddEventAsync(job.Id, null, "TimeShift", null, null, null,
@@ -696,6 +694,9 @@ public sealed class MigrationController : BackgroundService
             _store.Upsert(JobSnapshot.From(job));
         }
     }
+
+    private Task AddStatusEventAsync(string jobId, JobStatus from, JobStatus to, CancellationToken ct) =>
+        AddEventAsync(jobId, null, JobStatusEvents.Kind, from.ToString(), to.ToString(), null, JobStatusEvents.Message(jobId, from, to), null, ct);
 
     internal async Task AddEventAsync(string jobId, Guid? migrationId, string kind, string? from, string? to, double? durationMs, string message, string? json, CancellationToken ct)
     {

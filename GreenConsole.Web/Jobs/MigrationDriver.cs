@@ -267,8 +267,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             var poll = await OnSource(() => PollOrWaitAsync(_source, _job.ProgressOffset, RemoteWaitCondition.StoppedOrDone, ct)).ConfigureAwait(false);
             c.ApplyProgress(_job, poll, _m.SourceCloudId);
             var s = poll.Status;
-            // Lines still unread when the job stopped belong to the source's log: read them all before moving on.
-            switch (poll.MoreProgress ? RemoteJobState.Running : s.State)
+            switch (poll.State)
             {
                 case RemoteJobState.Stopped:
                     RecordCheckpoint(s);

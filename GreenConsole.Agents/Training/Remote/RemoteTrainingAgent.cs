@@ -180,9 +180,17 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
     }
 
     /// <summary>Shell test: pid <c>$1</c> is a live (not zombie) process whose command line names the reference trainer.</summary>
-    private const string TrainerAliveFunction =
-        "trainer_alive() { [ -n \"$1\" ] || return 1; st=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null); " +
-        "[ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ] && tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; }; ";
+    /// <summary>
+    /// <c>pid_running PID</c>: the process exists and is not a zombie. A reparented zombie still answers kill -0 where
+    /// nothing reaps orphans (containers), so the state letter from /proc decides.
+    /// </summary>
+    private const string PidRunningFunction =
+        "pid_running() { [ -n \"$1\" ] || return 1; st=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null); " +
+        "[ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; }; ";
+
+    /// <summary><c>trainer_alive PID</c>: running, and still the trainer (a recycled pid is not).</summary>
+    private const string TrainerAliveFunction = PidRunningFunction +
+        "trainer_alive() { pid_running \"$1\" && tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; }; ";
 
     public async Task<bool> StartStandbyAsync(SshTarget target, TrainingJobSpec spec, TimeSpan standbyTimeout, CancellationToken cancellationToken)
     {
@@ -321,7 +329,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         var wait = "wp=$(cat \"$J/job/launch.pid\" 2>/dev/null); " +
             WaitLoop(rounds, "0.01", done +
                 "{ [ -e \"$J/job/stopped\" ] || [ -e \"$J/job/done\" ]; } && break; " +
-                "if [ -n \"$wp\" ]; then wst=$(cut -d' ' -f3 /proc/$wp/stat 2>/dev/null); { [ -z \"$wst\" ] || [ \"$wst\" = Z ]; } && break; fi; ");
+                "if [ -n \"$wp\" ] && ! pid_running \"$wp\"; then break; fi; ");
         return PollCoreAsync(target, jobId, offset, wait, CommandTimeout + maxWait, cancellationToken);
     }
 
@@ -344,14 +352,13 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
                 $"if [ -f \"$J/job/progress.jsonl\" ]; then tail -c +{offset + 1} \"$J/job/progress.jsonl\" | head -c {MaxProgressChunkBytes}; fi; ");
         // Status is read before the progress: the trainer closes progress.jsonl before it writes its stopped/done
         // marker, so a terminal status guarantees that every line it logged is already in the file the tail reads.
-        var command = Prelude(jobId) + waitFirst +
+        var command = Prelude(jobId) + PidRunningFunction + waitFirst +
             $"gcst=$({_options.Python} \"$B/{TrainingScripts.HelperFileName}\" status \"$J/job\"); s=$?; " +
             "if [ -f \"$J/job/progress.jsonl\" ]; then gcsz=$(wc -c < \"$J/job/progress.jsonl\"); else gcsz=0; fi; " +
             readProgress +
             $"printf '\\n{StatusMarker}\\n%s\\n' \"$gcst\"; " +
-            $"printf '{LauncherMarker} '; p=$(cat \"$J/job/launch.pid\" 2>/dev/null); st=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); " +
-            // A reparented zombie still answers kill -0 where nothing reaps orphans (containers), so the state letter decides.
-            "if [ -n \"$p\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ] && [ \"$st\" != X ]; then a=1; else a=0; fi; echo \"$a $gcsz\"; exit $s";
+            $"printf '{LauncherMarker} '; " +
+            "if pid_running \"$(cat \"$J/job/launch.pid\" 2>/dev/null)\"; then a=1; else a=0; fi; echo \"$a $gcsz\"; exit $s";
         var r = await _shell.RunAsync(target, command, timeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
         {
