@@ -28,6 +28,11 @@ internal sealed class ProbeSession : IAsyncDisposable
 
     public int ProcessId => _remote.ProcessId;
 
+    /// <summary>An answer is some 30 lines (more with many GPUs); these caps leave room for hundreds of GPUs.</summary>
+    internal const int MaxAnswerLines = 4096;
+
+    internal const int MaxAnswerChars = 1024 * 1024;
+
     public bool HasExited => _remote.HasExited;
 
     /// <summary>Answers received (the first one included).</summary>
@@ -51,12 +56,21 @@ internal sealed class ProbeSession : IAsyncDisposable
             var sequence = ++_sequence;
             await _remote.WriteLineAsync(ProbeSessionProtocol.Request(sequence, withStatic), cancellationToken).ConfigureAwait(false);
             var lines = new List<string>(24);
+            var answerChars = 0L;
             while (true)
             {
                 var line = await _remote.ReadLineAsync(cancellationToken).ConfigureAwait(false);
                 switch (ProbeSessionProtocol.Classify(line, sequence))
                 {
                     case SessionLineKind.Data:
+                        answerChars += line.Length;
+                        if (lines.Count >= MaxAnswerLines || answerChars > MaxAnswerChars)
+                        {
+                            // An answer is a few dozen short lines; a host that sends more is broken or hostile.
+                            throw new ProbeSessionProtocolException(
+                                $"answer {sequence} passed {MaxAnswerLines} lines or {MaxAnswerChars} characters without its end");
+                        }
+
                         lines.Add(line);
                         continue;
                     case SessionLineKind.Stale:

@@ -11,6 +11,25 @@ internal sealed class OpenSshOptions : IValidatableObject
     [Required]
     public string DataDirectory { get; set; } = "data/ssh";
 
+    /// <summary>
+    /// The only folders key files may come from, separated by ':' (the first also resolves relative key paths). A
+    /// CSV's "Key Path" outside them is refused, so an uploaded CSV cannot make ssh read any file the app can read.
+    /// The default holds the operator's key folder and the demo lab's (scripts/lab.sh writes .lab/keys, mode 0700).
+    /// </summary>
+    [Required]
+    public string KeyDirectories { get; set; } = "data/ssh/keys:.lab/keys";
+
+    /// <summary>
+    /// Most a command may print on stdout before it is ended (a cloud may be hostile; a login script printing
+    /// without end must not fill the controller's memory). Above the 4 MiB progress read of a training poll.
+    /// </summary>
+    [Range(64 * 1024, 1024 * 1024 * 1024)]
+    public int MaxOutputBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Most of a command's stderr kept for its error message; the rest is read and dropped.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxErrorBytes { get; set; } = 64 * 1024;
+
     [Required]
     public string SshPath { get; set; } = "/usr/bin/ssh";
 

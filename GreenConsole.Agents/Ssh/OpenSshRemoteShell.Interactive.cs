@@ -11,6 +11,7 @@ internal sealed partial class OpenSshRemoteShell
     internal async Task<(string Path, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)> InteractiveStartAsync(
         SshTarget target, CancellationToken cancellationToken)
     {
+        Validate(target);
         await EnsureMasterAsync(target, TimeSpan.FromSeconds(_options.MasterSetupTimeoutSeconds), cancellationToken).ConfigureAwait(false);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -23,6 +24,6 @@ internal sealed partial class OpenSshRemoteShell
         {
             environment[key] = value;
         }
-        return (_options.SshPath, [.. CommonOptions(target), "-tt", Host(target)], environment);
+        return (_options.SshPath, [.. CommonOptions(target), "-tt", "--", Host(target)], environment);
     }
 }

@@ -21,7 +21,7 @@ internal sealed partial class OpenSshRemoteShell
             await EnsureMasterAsync(target, TimeSpan.FromSeconds(_options.MasterSetupTimeoutSeconds), cancellationToken).ConfigureAwait(false);
         }
 
-        var process = SshProcess.Start(SshStart(target, "-T", Host(target), command));
+        var process = SshProcess.Start(SshStart(target, "-T", "--", Host(target), command));
         _logger.LogDebug("Opened a remote session on {Cloud} (ssh pid {Pid})", target.CloudId, process.Id);
         return new OpenSshRemoteSession(this, target, process);
     }
@@ -34,7 +34,10 @@ internal sealed partial class OpenSshRemoteShell
         private readonly OpenSshRemoteShell _shell;
         private readonly SshTarget _target;
         private readonly Process _process;
+        private const int MaxLineChars = 1024 * 1024;
+
         private readonly StringBuilder _stderr = new();
+        private readonly BoundedLineReader _lines;
         private readonly Task _stderrDrain;
         private int _disposed;
 
@@ -45,6 +48,7 @@ internal sealed partial class OpenSshRemoteShell
             _process = process;
             ProcessId = process.Id;
             _process.StandardInput.NewLine = "\n";
+            _lines = new BoundedLineReader(process.StandardOutput, MaxLineChars);
             _stderrDrain = DrainStderrAsync();
         }
 
@@ -85,7 +89,16 @@ internal sealed partial class OpenSshRemoteShell
 
             // The master holds the other end of this pipe, so killing the client alone never ends the read: only the
             // token (or disposal, which closes the pipe) does.
-            var line = await _process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            string? line;
+            try
+            {
+                line = await _lines.ReadLineAsync(cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RemoteShellException(RemoteErrorKind.OutputLimitExceeded, $"Session on cloud {_target.CloudId}: {e.Message}", e);
+            }
+
             return line ?? throw await EndedAsync().ConfigureAwait(false);
         }
 

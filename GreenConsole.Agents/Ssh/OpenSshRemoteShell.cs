@@ -83,12 +83,18 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         SshProcessResult r;
         try
         {
-            r = await SshProcess.RunAsync(SshStart(target, "-T", Host(target), remote), remaining, _time, cancellationToken).ConfigureAwait(false);
+            r = await SshProcess.RunAsync(SshStart(target, "-T", "--", Host(target), remote), remaining, _time, cancellationToken, Limits)
+                .ConfigureAwait(false);
         }
         catch (SshProcessTimeoutException)
         {
             await KillRemoteAsync(target, runId).ConfigureAwait(false);
             throw Timeout(target, timeout);
+        }
+        catch (SshProcessOutputLimitException)
+        {
+            await KillRemoteAsync(target, runId).ConfigureAwait(false);
+            throw OutputLimit(target, "The command");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -178,14 +184,16 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
 
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(_options.TransferTimeoutSeconds), _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
-        using var producer = SshProcess.Start(SshStart(source, "-T", Host(source), pack));
-        using var consumer = SshProcess.Start(SshStart(destination, "-T", Host(destination), unpack));
+        using var producer = SshProcess.Start(SshStart(source, "-T", "--", Host(source), pack));
+        using var consumer = SshProcess.Start(SshStart(destination, "-T", "--", Host(destination), unpack));
         producer.StandardInput.Close();
-        var producerErr = producer.StandardError.ReadToEndAsync(CancellationToken.None);
-        var consumerErr = consumer.StandardError.ReadToEndAsync(CancellationToken.None);
-        var consumerOut = consumer.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var producerErr = BoundedRead.ReadAsync(producer.StandardError.BaseStream, Limits.MaxErrorBytes, onOverflow: null);
+        var consumerErr = BoundedRead.ReadAsync(consumer.StandardError.BaseStream, Limits.MaxErrorBytes, onOverflow: null);
+        var consumerOut = BoundedRead.ReadAsync(consumer.StandardOutput.BaseStream, Limits.MaxErrorBytes, onOverflow: null);
 
         long bytes = 0;
+        // The controller's own record of what it relayed; it also refuses links and paths a checkpoint never holds.
+        var recorder = new TarStreamRecorder();
         try
         {
             var buffer = new byte[128 * 1024];
@@ -196,6 +204,20 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 int n;
                 while ((n = await input.ReadAsync(buffer, linked.Token).ConfigureAwait(false)) > 0)
                 {
+                    try
+                    {
+                        recorder.Append(buffer.AsSpan(0, n));
+                    }
+                    catch (InvalidDataException refused)
+                    {
+                        // Never let the target's tar see the rest, nor finish: the half-written copy is discarded there.
+                        SshProcess.Kill(consumer);
+                        SshProcess.Kill(producer);
+                        _logger.LogWarning("Copy from cloud {SourceCloud} to {DestinationCloud} refused: {Reason}", source.CloudId, destination.CloudId, refused.Message);
+                        throw new RemoteShellException(RemoteErrorKind.TransferFailed,
+                            $"Copy of '{sourcePath}' from cloud {source.CloudId} to {destination.CloudId} refused: {refused.Message}", refused);
+                    }
+
                     await output.WriteAsync(buffer.AsMemory(0, n), linked.Token).ConfigureAwait(false);
                     bytes += n;
                 }
@@ -228,8 +250,8 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 $"Copy from cloud {source.CloudId} to {destination.CloudId} did not finish within {_options.TransferTimeoutSeconds} s.");
         }
 
-        var srcErr = await producerErr.ConfigureAwait(false);
-        var dstErr = await consumerErr.ConfigureAwait(false);
+        var srcErr = (await producerErr.ConfigureAwait(false)).Describe();
+        var dstErr = (await consumerErr.ConfigureAwait(false)).Describe();
         await consumerOut.ConfigureAwait(false);
         if (producer.ExitCode != 0)
         {
@@ -241,10 +263,16 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             throw CopyFailure(destination, "writing", destinationPath, consumer.ExitCode, dstErr);
         }
 
+        if (!recorder.Ended)
+        {
+            throw new RemoteShellException(RemoteErrorKind.TransferFailed,
+                $"Copy of '{sourcePath}' from cloud {source.CloudId} to {destination.CloudId}: the archive ended early ({bytes} bytes).");
+        }
+
         var elapsed = _time.GetElapsedTime(started);
         _logger.LogInformation("Copied {SourceCloud}:{SourcePath} to {DestinationCloud}:{DestinationPath}: {Bytes} bytes in {Ms} ms",
             source.CloudId, sourcePath, destination.CloudId, destinationPath, bytes, Ms(elapsed));
-        return new TransferResult(bytes, elapsed);
+        return new TransferResult(bytes, elapsed, recorder.Files);
     }
 
     public async Task<ConnectionCheck> CheckAsync(SshTarget target, CancellationToken cancellationToken)
@@ -318,7 +346,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var path = ControlPath(target);
-        if (_masters.ContainsKey(path) && File.Exists(path))
+        if (_masters.TryGetValue(path, out var open) && open == target && File.Exists(path))
         {
             return;
         }
@@ -327,9 +355,18 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         await state.MasterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_masters.ContainsKey(path) && File.Exists(path))
+            if (_masters.TryGetValue(path, out open) && open == target && File.Exists(path))
             {
                 return;
+            }
+
+            // A master opened with other credentials, key or pin (or left by an earlier process) must never carry
+            // on for this target: the changed credentials have to be checked by a fresh login.
+            if (_masters.TryRemove(path, out var stale) || File.Exists(path))
+            {
+                _logger.LogInformation("Replacing the SSH master of {Cloud}: {Reason}", target.CloudId,
+                    stale is null ? "a socket left by an earlier process" : "its credentials, key or pinned host key changed");
+                await CloseMasterAsync(stale ?? target, path, cancellationToken).ConfigureAwait(false);
             }
 
             var started = _time.GetTimestamp();
@@ -341,12 +378,17 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             SshProcessResult r;
             try
             {
-                r = await SshProcess.RunAsync(SshStart(target, "-T", Host(target), "true"), timeout, _time, cancellationToken).ConfigureAwait(false);
+                r = await SshProcess.RunAsync(SshStart(target, "-T", "--", Host(target), "true"), timeout, _time, cancellationToken, Limits)
+                    .ConfigureAwait(false);
             }
             catch (SshProcessTimeoutException ex)
             {
                 throw new RemoteShellException(RemoteErrorKind.Timeout,
                     Redact(target, $"Connecting to cloud {target.CloudId} ({target}) took longer than {timeout.TotalSeconds:0.#} s: {SshErrorClassifier.Summarize(ex.StandardError)}"));
+            }
+            catch (SshProcessOutputLimitException)
+            {
+                throw OutputLimit(target, "Logging in (the login shell's start-up files)");
             }
 
             if (r.ExitCode != 0)
@@ -410,17 +452,22 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             "-T", _options.ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             "-p", target.Port.ToString(CultureInfo.InvariantCulture),
             "-t", "ed25519,ecdsa,rsa",
+            "--",
             target.Host,
         };
         SshProcessResult scan;
         try
         {
-            scan = await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshKeyscanPath, scanArgs, null), timeout, _time, cancellationToken)
-                .ConfigureAwait(false);
+            scan = await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshKeyscanPath, scanArgs, null), timeout, _time, cancellationToken,
+                    ScanLimits).ConfigureAwait(false);
         }
         catch (SshProcessTimeoutException)
         {
             throw new RemoteShellException(RemoteErrorKind.Timeout, $"Reading the host key of cloud {target.CloudId} ({target}) timed out.");
+        }
+        catch (SshProcessOutputLimitException)
+        {
+            throw OutputLimit(target, "Reading the host key");
         }
 
         var presented = KnownHosts.Parse(scan.StandardOutput.Split('\n'));
@@ -438,7 +485,8 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
     {
         try
         {
-            var r = await SshProcess.RunAsync(SshStart(target, "-T", Host(target), command), timeout, _time, cancellationToken).ConfigureAwait(false);
+            var r = await SshProcess.RunAsync(SshStart(target, "-T", "--", Host(target), command), timeout, _time, cancellationToken, Limits)
+                .ConfigureAwait(false);
             if (r.ExitCode == 255 && SshErrorClassifier.Classify(r.StandardError) is not null)
             {
                 throw Failure(target, r.StandardError);
@@ -450,23 +498,32 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         {
             throw Timeout(target, timeout);
         }
+        catch (SshProcessOutputLimitException)
+        {
+            throw OutputLimit(target, "The command");
+        }
     }
 
     private async Task ScpAsync(SshTarget target, string from, string to, TimeSpan limit, string operation, CancellationToken cancellationToken)
     {
         var args = new List<string> { "-S", _options.SshPath, "-r", "-p", "-q" };
         args.AddRange(CommonOptions(target));
+        args.Add("--");
         args.Add(from);
         args.Add(to);
         SshProcessResult r;
         try
         {
-            r = await SshProcess.RunAsync(SshProcess.StartInfo(_options.ScpPath, args, Environment(target)), limit, _time, cancellationToken)
+            r = await SshProcess.RunAsync(SshProcess.StartInfo(_options.ScpPath, args, Environment(target)), limit, _time, cancellationToken, Limits)
                 .ConfigureAwait(false);
         }
         catch (SshProcessTimeoutException)
         {
             throw new RemoteShellException(RemoteErrorKind.Timeout, $"{operation} with cloud {target.CloudId} did not finish within {limit.TotalSeconds:0} s.");
+        }
+        catch (SshProcessOutputLimitException)
+        {
+            throw OutputLimit(target, operation);
         }
 
         if (r.ExitCode != 0)
@@ -517,7 +574,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         int? pid = null;
         try
         {
-            var check = await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshPath, [.. control, "-O", "check", Host(target)], null), limit, _time, cancellationToken)
+            var check = await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshPath, [.. control, "-O", "check", "--", Host(target)], null), limit, _time, cancellationToken, ScanLimits)
                 .ConfigureAwait(false);
             var m = MasterPid().Match(check.StandardError + check.StandardOutput);
             if (m.Success)
@@ -525,12 +582,16 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             }
 
-            await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshPath, [.. control, "-O", "exit", Host(target)], null), limit, _time, cancellationToken)
+            await SshProcess.RunAsync(SshProcess.StartInfo(_options.SshPath, [.. control, "-O", "exit", "--", Host(target)], null), limit, _time, cancellationToken, ScanLimits)
                 .ConfigureAwait(false);
         }
         catch (SshProcessTimeoutException)
         {
             _logger.LogWarning("ssh -O exit for {Cloud} timed out", target.CloudId);
+        }
+        catch (SshProcessOutputLimitException)
+        {
+            _logger.LogWarning("ssh -O exit for {Cloud} printed more than {Bytes} bytes and was ended", target.CloudId, ScanLimits.MaxOutputBytes);
         }
 
         if (pid is { } p)
@@ -612,7 +673,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         if (hasKey)
         {
             o.Add("-i");
-            o.Add(EscapePercent(Path.GetFullPath(target.KeyPath!)));
+            o.Add(EscapePercent(KeyFile(target)));
         }
 
         return o;
@@ -669,6 +730,18 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             Redact(target, $"Copy failed while {action} '{path}' on cloud {target.CloudId} (exit {exitCode}): {SshErrorClassifier.Summarize(stderr)}"));
     }
 
+    private RemoteShellException OutputLimit(SshTarget target, string what)
+    {
+        _logger.LogWarning("Output from {Cloud} passed the {Bytes}-byte cap and the command was ended", target.CloudId, Limits.MaxOutputBytes);
+        return new RemoteShellException(RemoteErrorKind.OutputLimitExceeded,
+            $"{what} on cloud {target.CloudId} ({target}) printed more than {Limits.MaxOutputBytes} bytes (Ssh:MaxOutputBytes) and was ended.");
+    }
+
+    private SshOutputLimits Limits => new(_options.MaxOutputBytes, _options.MaxErrorBytes);
+
+    /// <summary>ssh-keyscan and master control answer in a few lines.</summary>
+    private SshOutputLimits ScanLimits => new(256 * 1024, _options.MaxErrorBytes);
+
     private RemoteShellException Timeout(SshTarget target, TimeSpan timeout)
     {
         _logger.LogWarning("Command on {Cloud} timed out after {Seconds} s and was stopped", target.CloudId, timeout.TotalSeconds);
@@ -679,29 +752,57 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
     private static string Redact(SshTarget target, string text) =>
         string.IsNullOrEmpty(target.Password) ? text : text.Replace(target.Password, "***", StringComparison.Ordinal);
 
-    private static void Validate(SshTarget target)
+    private void Validate(SshTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
         static bool Bad(string s) => string.IsNullOrWhiteSpace(s) || s.StartsWith('-') || s.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '%');
+        // A target that breaks these rules is a configuration error of that cloud (ClientError), never a crash.
         if (Bad(target.Host))
         {
-            throw new ArgumentException($"Cloud {target.CloudId}: host '{target.Host}' is not a valid host name or address.", nameof(target));
+            throw new RemoteShellException(RemoteErrorKind.ClientError, $"Cloud {target.CloudId}: host '{target.Host}' is not a valid host name or address.");
         }
 
-        if (Bad(target.Username))
+        if (!SshNames.IsValidUsername(target.Username))
         {
-            throw new ArgumentException($"Cloud {target.CloudId}: user name '{target.Username}' is not valid for ssh.", nameof(target));
+            throw new RemoteShellException(RemoteErrorKind.ClientError,
+                $"Cloud {target.CloudId}: user name '{target.Username}' is not valid for ssh ({SshNames.UsernameRule}).");
         }
 
         if (target.Port is < 1 or > 65535)
         {
-            throw new ArgumentException($"Cloud {target.CloudId}: port {target.Port} is outside 1-65535.", nameof(target));
+            throw new RemoteShellException(RemoteErrorKind.ClientError, $"Cloud {target.CloudId}: port {target.Port} is outside 1-65535.");
         }
 
-        if (!string.IsNullOrEmpty(target.KeyPath) && !File.Exists(target.KeyPath))
+        if (!string.IsNullOrEmpty(target.KeyPath))
         {
-            throw new RemoteShellException(RemoteErrorKind.ClientError, $"Cloud {target.CloudId}: key file '{target.KeyPath}' does not exist.");
+            KeyFile(target);
         }
+    }
+
+    /// <summary>
+    /// The key file of a target, confined to Ssh:KeyDirectory: a key path comes from an uploaded CSV, and it must not
+    /// let an upload point ssh at any file the app can read.
+    /// </summary>
+    internal string KeyFile(SshTarget target)
+    {
+        var folders = _options.KeyDirectories.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(f => Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar)
+            .ToList();
+        var full = Path.GetFullPath(target.KeyPath!, folders.Count > 0 ? folders[0] : System.Environment.CurrentDirectory);
+        if (!folders.Any(f => full.StartsWith(f, StringComparison.Ordinal)))
+        {
+            throw new RemoteShellException(RemoteErrorKind.ClientError,
+                $"Cloud {target.CloudId}: key path '{target.KeyPath}' is outside the key folders {string.Join(", ", folders.Select(f => "'" + f + "'"))} (Ssh:KeyDirectories).");
+        }
+
+        var info = new FileInfo(full);
+        if (!info.Exists || info.LinkTarget is not null)
+        {
+            throw new RemoteShellException(RemoteErrorKind.ClientError,
+                $"Cloud {target.CloudId}: key file '{target.KeyPath}' does not exist in the key folders (Ssh:KeyDirectories), or is a link.");
+        }
+
+        return full;
     }
 
     private async Task<Lease> AcquireAsync(SshTarget[] targets, CancellationToken cancellationToken)

@@ -14,11 +14,28 @@ internal sealed class SshProcessTimeoutException(TimeSpan limit, string standard
     public string StandardError { get; } = standardError;
 }
 
+/// <summary>The command printed more than its cap on stdout; the process tree was killed.</summary>
+internal sealed class SshProcessOutputLimitException(long limit, string standardError)
+    : Exception($"The command printed more than {limit} bytes on stdout.")
+{
+    public long Limit { get; } = limit;
+    public string StandardError { get; } = standardError;
+}
+
+/// <summary>Caps on what one command may print: a cloud may be hostile, and its output must not fill the controller's memory.</summary>
+internal sealed record SshOutputLimits(int MaxOutputBytes, int MaxErrorBytes)
+{
+    public static readonly SshOutputLimits Default = new(16 * 1024 * 1024, 64 * 1024);
+}
+
 /// <summary>Runs one OpenSSH client process with stdin closed, bounded in time, killed (whole tree) on timeout or cancellation.</summary>
 internal static class SshProcess
 {
     /// <summary>How long to wait for the output pipes after exit; a detached ControlPersist master never holds them.</summary>
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>What a child may inherit from the app's environment; everything else is left out.</summary>
+    internal static readonly string[] AllowedEnvironment = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR"];
 
     public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
     {
@@ -35,11 +52,21 @@ internal static class SshProcess
             psi.ArgumentList.Add(a);
         }
 
-        // The app's identities are explicit; an inherited agent or askpass must not change who we log in as.
-        psi.Environment.Remove("SSH_AUTH_SOCK");
-        psi.Environment.Remove("SSH_ASKPASS");
-        psi.Environment.Remove("SSH_ASKPASS_REQUIRE");
-        psi.Environment.Remove(OpenSshRemoteShell.SecretVariable);
+        // Children (and a ControlPersist master lives for minutes) get an allow-listed environment: the app's own
+        // variables hold secrets (Auth__AdminPassword, tokens), and an inherited agent or askpass must not change who
+        // we log in as.
+        var inherited = AllowedEnvironment.ToDictionary(n => n, System.Environment.GetEnvironmentVariable);
+        psi.Environment.Clear();
+        foreach (var (k, v) in inherited)
+        {
+            if (v is not null)
+            {
+                psi.Environment[k] = v;
+            }
+        }
+
+        psi.Environment.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
+        psi.Environment["LANG"] = "C.UTF-8";
         if (environment is not null)
         {
             foreach (var (k, v) in environment)
@@ -68,17 +95,19 @@ internal static class SshProcess
     }
 
     public static async Task<SshProcessResult> RunAsync(
-        ProcessStartInfo psi, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        ProcessStartInfo psi, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, SshOutputLimits? limits = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        limits ??= SshOutputLimits.Default;
         var started = time.GetTimestamp();
         using var process = Start(psi);
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var overflow = new CancellationTokenSource();
+        var stdout = BoundedRead.ReadAsync(process.StandardOutput.BaseStream, limits.MaxOutputBytes, overflow.Cancel);
+        var stderr = BoundedRead.ReadAsync(process.StandardError.BaseStream, limits.MaxErrorBytes, onOverflow: null);
 
         using var limit = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token, overflow.Token);
         try
         {
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
@@ -91,14 +120,25 @@ internal static class SshProcess
             // ends, so waiting for EOF here would wait for the very command being aborted. Take what already arrived.
             Observe(stdout);
             Observe(stderr);
-            var err = stderr.IsCompletedSuccessfully ? stderr.Result : string.Empty;
+            var err = stderr.IsCompletedSuccessfully ? stderr.Result.Text : string.Empty;
             cancellationToken.ThrowIfCancellationRequested();
+            if (overflow.IsCancellationRequested)
+            {
+                throw new SshProcessOutputLimitException(limits.MaxOutputBytes, err);
+            }
+
             throw new SshProcessTimeoutException(timeout, err);
         }
 
         var output = await Drain(stdout).ConfigureAwait(false);
         var error = await Drain(stderr).ConfigureAwait(false);
-        return new SshProcessResult(process.ExitCode, output, error, time.GetElapsedTime(started));
+        if (output.Truncated)
+        {
+            // It overflowed as it exited: still not an answer to trust.
+            throw new SshProcessOutputLimitException(limits.MaxOutputBytes, error.Text);
+        }
+
+        return new SshProcessResult(process.ExitCode, output.Text, error.Text, time.GetElapsedTime(started));
     }
 
     public static void Kill(Process process)
@@ -118,10 +158,10 @@ internal static class SshProcess
         }
     }
 
-    private static void Observe(Task<string> read) =>
+    private static void Observe(Task<BoundedText> read) =>
         read.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    private static async Task<string> Drain(Task<string> read)
+    private static async Task<BoundedText> Drain(Task<BoundedText> read)
     {
         try
         {
@@ -130,7 +170,7 @@ internal static class SshProcess
         catch (TimeoutException)
         {
             // A grandchild kept the pipe open; what was read so far is all the caller gets.
-            return string.Empty;
+            return new BoundedText(string.Empty, 0, false);
         }
     }
 }

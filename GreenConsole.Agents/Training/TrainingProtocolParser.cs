@@ -150,7 +150,20 @@ internal static class TrainingProtocolParser
             {
                 var where = $"{source} problems[{index++}]";
                 var o = RequireObject(p, where);
-                problems.Add(new TrainingVerifyProblem(RequireString(o, "file", where), RequireString(o, "problem", where)));
+                var kind = o.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+                problems.Add(new TrainingVerifyProblem(RequireString(o, "file", where), RequireString(o, "problem", where), kind == "unsafe"));
+            }
+        }
+
+        Dictionary<string, string>? hashes = null;
+        if (root.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.Object)
+        {
+            hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var f in sha.EnumerateObject())
+            {
+                hashes[f.Name] = f.Value.ValueKind == JsonValueKind.String
+                    ? f.Value.GetString()!
+                    : throw new TrainingProtocolException($"{source}: sha256.{f.Name} must be a string");
             }
         }
 
@@ -159,7 +172,8 @@ internal static class TrainingProtocolParser
             OptionalInt64(root, "step", source),
             (int)(OptionalInt64(root, "files", source) ?? 0),
             OptionalInt64(root, "bytes", source) ?? 0,
-            problems);
+            problems,
+            hashes);
     }
 
     public static TrainingJobStatus ParseStatusOutput(string json)

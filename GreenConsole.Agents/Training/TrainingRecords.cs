@@ -47,7 +47,8 @@ internal sealed record TrainingManifest(
 }
 
 /// <summary>One problem reported by <c>greenconsole_train.py verify</c>.</summary>
-internal sealed record TrainingVerifyProblem(string File, string Problem);
+/// <param name="Unsafe">The file would run code when loaded (a pickle naming a callable outside the allow-list).</param>
+internal sealed record TrainingVerifyProblem(string File, string Problem, bool Unsafe = false);
 
 /// <summary>The JSON that <c>greenconsole_train.py verify</c> prints on stdout.</summary>
 internal sealed record TrainingVerifyResult(
@@ -55,7 +56,8 @@ internal sealed record TrainingVerifyResult(
     long? Step,
     int Files,
     long Bytes,
-    IReadOnlyList<TrainingVerifyProblem> Problems);
+    IReadOnlyList<TrainingVerifyProblem> Problems,
+    IReadOnlyDictionary<string, string>? Sha256 = null);
 
 /// <summary>States reported by <c>greenconsole_train.py status</c>.</summary>
 internal enum TrainingJobState

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Remote;
 using System.Globalization;
 using System.Text;
 
@@ -231,10 +232,10 @@ public static class CloudCsvParser
                 errors.Add(new CsvIssue(row, CloudCsvColumns.Username, $"is longer than {MaxUsernameLength} characters"));
                 username = null;
             }
-            else if (username.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) || username[0] == '-' || username.Contains('@', StringComparison.Ordinal))
+            else if (!SshNames.IsValidUsername(username))
             {
-                // A leading '-' would be read by ssh as an option; '@' and blanks would split the destination.
-                errors.Add(new CsvIssue(row, CloudCsvColumns.Username, $"\"{Printable(username)}\" is not a valid user name (no blanks, control characters or '@', and it must not start with '-')"));
+                // The SSH layer applies the same rule; a name it refuses must not be stored and fail every poll.
+                errors.Add(new CsvIssue(row, CloudCsvColumns.Username, $"\"{Printable(username)}\" is not a valid user name ({SshNames.UsernameRule})"));
                 username = null;
             }
         }

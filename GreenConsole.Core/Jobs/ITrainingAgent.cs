@@ -144,12 +144,23 @@ public sealed record TrainingPoll(RemoteJobStatus Status, IReadOnlyList<Training
     public RemoteJobState State => MoreProgress ? RemoteJobState.Running : Status.State;
 }
 
-public sealed record CheckpointVerification(bool Ok, long? Step, long Bytes, IReadOnlyList<string> Problems);
+/// <param name="Sha256">The SHA-256 of each file as the target computed it (paths relative to the checkpoint folder).</param>
+/// <param name="Unsafe">A problem is one no second copy can fix: the checkpoint itself would run code when loaded.</param>
+public sealed record CheckpointVerification(
+    bool Ok, long? Step, long Bytes, IReadOnlyList<string> Problems,
+    IReadOnlyDictionary<string, string>? Sha256 = null, bool Unsafe = false);
 
-public sealed record CheckpointTransfer(long Bytes, TimeSpan Elapsed)
+/// <param name="Record">The controller's own record of the files it relayed (paths relative to the checkpoint folder).</param>
+public sealed record CheckpointTransfer(long Bytes, TimeSpan Elapsed, CheckpointRecord? Record = null)
 {
     public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? Bytes / Elapsed.TotalSeconds : 0;
 }
+
+/// <summary>
+/// A checkpoint that must never be loaded or copied on: it holds a link or a path outside its folder, or a file that
+/// would run code when loaded. The message names the cloud and the file.
+/// </summary>
+public sealed class UntrustedCheckpointException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The remote job or helper failed (as opposed to the host being unreachable, a <see cref="RemoteShellException"/>).</summary>
 public sealed class TrainingJobException(string message, int? exitCode = null, Exception? inner = null) : Exception(message, inner)

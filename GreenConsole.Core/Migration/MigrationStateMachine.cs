@@ -52,6 +52,12 @@ public enum MigrationFailure
 
     /// <summary>The current step ran past its timeout (<see cref="MigrationTimeouts"/>).</summary>
     Timeout,
+
+    /// <summary>
+    /// The checkpoint itself is unsafe (a pickle that would run code, a link, a path outside its folder): the source
+    /// wrote it so, and no second copy can help. Reported while Transferring or Verifying.
+    /// </summary>
+    UntrustedCheckpoint,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<FailureAction>))]
@@ -203,7 +209,8 @@ public sealed record RecoveryPlan(
 /// the target (Requested..Transferring) the migration stays pending in its step and is retried later; once the target
 /// holds a verified copy (Verifying, Starting) the source is not needed and the failure is ignored; during RollingBack
 /// the controller waits for the source. TargetUnreachable rolls back from every step before RunningOnTarget.
-/// ChecksumMismatch (Verifying only) transfers again until MaxTransferAttempts, then rolls back. JobFailed during
+/// ChecksumMismatch (Verifying only) transfers again until MaxTransferAttempts, then rolls back. UntrustedCheckpoint
+/// (Transferring or Verifying) rolls back at once. JobFailed during
 /// Requested, Draining or RollingBack fails the migration (the job itself is broken); during Starting it rolls back (the target
 /// may be at fault). Timeout rolls back, except Transferring/Verifying which retry the transfer while attempts
 /// remain, and RollingBack which retries until MaxRollbackAttempts, then Failed.</para>
@@ -310,6 +317,11 @@ public sealed class MigrationStateMachine
                 new(FailureAction.Ignore, null, "Already rolling back; the target is stopped again when it comes back."),
             (MigrationFailure.TargetUnreachable, _) =>
                 new(FailureAction.RollBack, MigrationStep.RollingBack, "Target unreachable: resume the job on the source from its checkpoint."),
+
+            (MigrationFailure.UntrustedCheckpoint, MigrationStep.Transferring or MigrationStep.Verifying) =>
+                new(FailureAction.RollBack, MigrationStep.RollingBack, "Untrusted checkpoint: it never runs on the target; roll back."),
+            (MigrationFailure.UntrustedCheckpoint, _) =>
+                throw new ArgumentException($"Migration {state.MigrationId}: an untrusted checkpoint can only be reported while Transferring or Verifying, not in {step}.", nameof(failure)),
 
             (MigrationFailure.ChecksumMismatch, MigrationStep.Verifying) when transfersLeft =>
                 new(FailureAction.Retry, MigrationStep.Transferring, "Checksum mismatch: transfer the checkpoint again."),

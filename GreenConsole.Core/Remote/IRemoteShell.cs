@@ -41,10 +41,16 @@ public sealed record RemoteCommandResult(int ExitCode, string StandardOutput, st
     public bool Succeeded => ExitCode == 0;
 }
 
-public sealed record TransferResult(long Bytes, TimeSpan Elapsed)
+/// <param name="Files">
+/// What the controller itself saw pass through it: each regular file of the copied tree (path relative to the copied
+/// folder's parent), its size and SHA-256. Null where the adapter did not relay the bytes.
+/// </param>
+public sealed record TransferResult(long Bytes, TimeSpan Elapsed, IReadOnlyList<CopiedFile>? Files = null)
 {
     public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? Bytes / Elapsed.TotalSeconds : 0;
 }
+
+public sealed record CopiedFile(string Path, long Size, string Sha256);
 
 public sealed record ConnectionCheck(
     bool Reachable,
@@ -67,6 +73,8 @@ public enum RemoteErrorKind
     TransferFailed,
     /// <summary>The local ssh client could not be started or misbehaved.</summary>
     ClientError,
+    /// <summary>The command printed more than the controller keeps (Ssh:MaxOutputBytes) and was ended.</summary>
+    OutputLimitExceeded,
 }
 
 public sealed class RemoteShellException(RemoteErrorKind kind, string message, Exception? inner = null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace GreenConsole.Core.Simulation;
 
@@ -40,6 +41,18 @@ public sealed record HourlyTraceReadOptions
 
     /// <summary>End of the window (exclusive); null = after the file's last hour.</summary>
     public DateTimeOffset? ToExclusive { get; init; }
+
+    /// <summary>
+    /// Most distinct zones kept; a row of one more is an error. Null = no cap (the shipped file and the CLI, whose
+    /// files the operator chose). Uploads set it because every zone costs memory for its whole series.
+    /// </summary>
+    public int? MaxZones { get; init; }
+
+    /// <summary>
+    /// Longest line accepted, in characters, not counting the line break. Null = no cap. Uploads set it so that a
+    /// file without line breaks cannot make the reader buffer it whole.
+    /// </summary>
+    public int? MaxLineLength { get; init; }
 }
 
 /// <summary>
@@ -99,7 +112,12 @@ public static class HourlyTraceCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(options);
-        var header = reader.ReadLine();
+        if (options.MaxZones is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxZones, "MaxZones must be positive.");
+        if (options.MaxLineLength is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLineLength, "MaxLineLength must be positive.");
+        var lines = new LineReader(reader, options.MaxLineLength);
+        var header = lines.ReadLine(1);
         if (header is null)
             throw new TraceFormatException(1, "the file is empty; expected the header " + Header + ".");
         if (!string.Equals(header.Trim().TrimStart('\uFEFF'), Header, StringComparison.Ordinal))
@@ -109,7 +127,7 @@ public static class HourlyTraceCsv
         var series = new Dictionary<string, ZoneSeries>(StringComparer.Ordinal);
         var order = new List<string>();
         var line = 1;
-        while (reader.ReadLine() is { } text)
+        while (lines.ReadLine(line + 1) is { } text)
         {
             line++;
             if ((line & 0xFFF) == 0)
@@ -126,6 +144,8 @@ public static class HourlyTraceCsv
 
             if (!series.TryGetValue(row.Zone, out var s))
             {
+                if (options.MaxZones is { } maxZones && series.Count >= maxZones)
+                    throw new TraceFormatException(line, $"zone_id '{row.Zone}' would be zone {series.Count + 1}; a trace may have at most {maxZones} zones.");
                 s = new ZoneSeries();
                 series[row.Zone] = s;
                 order.Add(row.Zone);
@@ -194,6 +214,66 @@ public static class HourlyTraceCsv
         public int FirstLine;
         public DateTimeOffset? Last;
         public int LastLine;
-        public readonly List<double> Values = new(8760);
+        // No initial capacity: reserving a year per zone let a file of many one-row zones claim gigabytes.
+        public readonly List<double> Values = [];
+    }
+
+    /// <summary>
+    /// <see cref="TextReader.ReadLine"/> with a length cap: it has to fail while the line is still being read, since
+    /// ReadLine itself would first buffer a line of any length. Line breaks are \n, \r\n or \r, as for ReadLine.
+    /// </summary>
+    private sealed class LineReader(TextReader reader, int? maxLength)
+    {
+        private readonly char[] _buffer = new char[16 * 1024];
+        private readonly StringBuilder _partial = new();
+        private int _position;
+        private int _length;
+
+        // A \r ended the last line; a \n right after it belongs to the same break, even across a buffer refill.
+        private bool _skipLineFeed;
+
+        /// <summary>The next line, or null at the end; <paramref name="line"/> is only for the error message.</summary>
+        public string? ReadLine(int line)
+        {
+            _partial.Clear();
+            var any = false;
+            while (true)
+            {
+                if (_position == _length)
+                {
+                    _length = reader.Read(_buffer, 0, _buffer.Length);
+                    _position = 0;
+                    if (_length == 0)
+                        return any ? _partial.ToString() : null;
+                }
+
+                if (_skipLineFeed)
+                {
+                    _skipLineFeed = false;
+                    if (_buffer[_position] == '\n')
+                    {
+                        _position++;
+                        continue;
+                    }
+                }
+
+                any = true;
+                ReadOnlySpan<char> span = _buffer.AsSpan(_position, _length - _position);
+                var end = span.IndexOfAny('\r', '\n');
+                var taken = end < 0 ? span.Length : end;
+                if (maxLength is { } max && _partial.Length + taken > max)
+                    throw new TraceFormatException(line, $"line is longer than {max} characters.");
+                if (end < 0)
+                {
+                    _partial.Append(span);
+                    _position = _length;
+                    continue;
+                }
+
+                _position += end + 1;
+                _skipLineFeed = span[end] == '\r';
+                return _partial.Length == 0 ? new string(span[..end]) : _partial.Append(span[..end]).ToString();
+            }
+        }
     }
 }

@@ -21,4 +21,11 @@ public sealed class AuthOptions
 
     [Range(1, 1440)]
     public int LockoutMinutes { get; set; } = 5;
+
+    /// <summary>
+    /// How often a signed-in cookie and a live circuit are checked against the user store (security stamp): a
+    /// deleted user, or one whose roles changed, is signed out within this time.
+    /// </summary>
+    [Range(1, 3600)]
+    public int RevalidationSeconds { get; set; } = 60;
 }

@@ -6,7 +6,8 @@ namespace GreenConsole.Web.Auth;
 public sealed record UserSummary(string Id, string UserName, string Role, bool LockedOut);
 
 /// <summary>User management for administrators; callers are authorised by the Administer policy.</summary>
-public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProvider time, ILogger<UserAdministration> logger)
+public sealed class UserAdministration(
+    UserManager<IdentityUser> users, Terminals.TerminalSessionManager terminals, TimeProvider time, ILogger<UserAdministration> logger)
 {
     public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +35,8 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProv
         {
             return created;
         }
+
+        terminals.AllowUser(user.UserName!);
         var roles = RolesUpTo(role);
         var added = await users.AddToRolesAsync(user, roles);
         if (added.Succeeded)
@@ -56,7 +59,17 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, TimeProv
         {
             return IdentityResult.Failed(new IdentityError { Code = "self", Description = "You cannot delete your own account." });
         }
-        return await users.DeleteAsync(user);
+        // A new stamp first: every cookie and circuit of this user fails its next revalidation, even if the delete
+        // below were undone. Then the user's terminals go at once, since they run commands on clouds.
+        await users.UpdateSecurityStampAsync(user);
+        var deleted = await users.DeleteAsync(user);
+        if (deleted.Succeeded)
+        {
+            await terminals.CloseForUserAsync(user.UserName!, "user deleted");
+            logger.LogInformation("User {User} deleted by {Admin}; sessions end within the revalidation interval", user.UserName, currentUserName);
+        }
+
+        return deleted;
     }
 
     public static IReadOnlyList<string> RolesUpTo(string role) => role switch

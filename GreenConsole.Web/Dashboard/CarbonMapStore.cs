@@ -45,7 +45,7 @@ internal sealed class CarbonMapRefresher(
             {
                 store.Publish(await builder.BuildAsync(stoppingToken));
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Could not rebuild the carbon map; the previous snapshot stays on screen");
             }

@@ -82,6 +82,9 @@ public sealed class MigrationEntity
     public long? TransferBytes { get; set; }
     public double? TransferSeconds { get; set; }
 
+    /// <summary>What the controller relayed (<see cref="GreenConsole.Core.Jobs.CheckpointRecord"/> JSON, schema v6).</summary>
+    public string? CopiedRecord { get; set; }
+
     /// <summary>Where the progress lines of the incarnation started by this migration begin (target or, after a rollback, source).</summary>
     public long? LaunchProgressOffset { get; set; }
 

@@ -65,17 +65,19 @@ public static class SchemaMigrator
         migrations ??= SchemaMigration.All;
         var target = targetVersion ?? (migrations.Count == 0 ? 0 : migrations[^1].Version);
 
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
+        var databasePath = PrepareDatabaseFile(new SqliteConnectionStringBuilder(connectionString));
 
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
         await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        if (databasePath is not null)
+        {
+            // SQLite gives new -wal and -shm files the database file's mode, but ones left by an older build keep 0644.
+            OwnerOnlyFiles.TightenFile(databasePath + "-wal");
+            OwnerOnlyFiles.TightenFile(databasePath + "-shm");
+        }
+
         await ExecuteAsync(connection, null,
             $"CREATE TABLE IF NOT EXISTS \"{VersionTable}\" (\"Version\" INTEGER NOT NULL CONSTRAINT \"PK___schema_version\" PRIMARY KEY, \"Name\" TEXT NOT NULL, \"AppliedAt\" TEXT NOT NULL);",
             cancellationToken).ConfigureAwait(false);
@@ -109,6 +111,42 @@ public static class SchemaMigrator
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SchemaMigrationResult(current, reached, applied);
+    }
+
+    /// <summary>
+    /// Makes the database file owner-only before SQLite opens it: it holds the password hashes, and SQLite would create
+    /// it with the umask's mode (0644 by default). Returns its full path, or null for an in-memory or URI database.
+    /// </summary>
+    private static string? PrepareDatabaseFile(SqliteConnectionStringBuilder builder)
+    {
+        var dataSource = builder.DataSource;
+        if (builder.Mode == SqliteOpenMode.Memory
+            || string.IsNullOrEmpty(dataSource)
+            || dataSource.Equals(":memory:", StringComparison.OrdinalIgnoreCase)
+            || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(dataSource);
+        var folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            // Only a folder created here is made 0700. An existing one is left alone: the default data/ also holds
+            // data/carbon and may be shared on purpose, and the 0600 file mode is what keeps the hashes private.
+            OwnerOnlyFiles.CreateFolder(folder);
+        }
+
+        // Creating the file ourselves is the only way to choose its mode; without Create in the mode SQLite must
+        // not find a new empty database either, so the missing file is left for it to report.
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate)
+        {
+            OwnerOnlyFiles.CreateFile(path);
+        }
+
+        // Databases created by builds before this one are 0644.
+        OwnerOnlyFiles.TightenFile(path);
+        return path;
     }
 
     public static async Task<int> GetVersionAsync(string connectionString, CancellationToken cancellationToken)

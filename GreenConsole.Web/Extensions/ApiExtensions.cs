@@ -11,15 +11,28 @@ public static class ApiExtensions
     /// <summary>HTTP endpoints for automation. Every one checks its policy on the server.</summary>
     public static WebApplication MapGreenConsoleApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").DisableAntiforgery();
+        // Form antiforgery tokens do not fit API clients; ApiRequestGuard takes their place for every unsafe method.
+        var api = app.MapGroup("/api").DisableAntiforgery().AddEndpointFilter<ApiRequestGuard>();
 
         var clouds = api.MapGroup("/clouds");
-        clouds.MapGet("/", async (CloudRepository repository, CancellationToken ct) => Results.Ok(await repository.ListAsync(ct)))
+        clouds.MapGet("/", async (HttpContext http, CloudRepository repository, CancellationToken ct) =>
+            {
+                var all = await repository.ListAsync(ct);
+                // Where a key lives on the controller is an administrator's business only.
+                return Results.Ok(http.User.IsInRole(Roles.Admin) ? all : all.Select(c => c with { KeyPath = null }).ToList());
+            })
             .RequireAuthorization(Policies.Research);
 
-        // The CSV is the request body (text/csv). Cookies are SameSite=Strict, so another site cannot post here on a user's behalf.
+        // The CSV is the request body, and only as text/csv: a cross-site form can send text/plain, never text/csv.
         clouds.MapPost("/import", async (HttpRequest request, CloudImportService importer, bool? dryRun, string? mode, CancellationToken ct) =>
             {
+                if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+                    || !string.Equals(type.MediaType.Value, "text/csv", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Results.Problem($"Send the CSV with Content-Type: text/csv (got '{request.ContentType}').",
+                        statusCode: StatusCodes.Status415UnsupportedMediaType);
+                }
+
                 var importMode = mode switch
                 {
                     null or "" or "all-or-nothing" => CloudImportMode.AllOrNothing,
@@ -37,8 +50,8 @@ public static class ApiExtensions
             })
             .RequireAuthorization(Policies.Administer);
 
-        clouds.MapDelete("/{id:int}", async (int id, CloudRepository repository, CancellationToken ct) =>
-                await repository.DeleteAsync(id, ct) ? Results.NoContent() : Results.NotFound())
+        clouds.MapDelete("/{id:int}", async (int id, CloudRemoval removal, CancellationToken ct) =>
+                await removal.DeleteAsync(id, ct) ? Results.NoContent() : Results.NotFound())
             .RequireAuthorization(Policies.Administer);
 
         var jobs = api.MapGroup("/jobs").RequireAuthorization(Policies.Research);
@@ -104,6 +117,10 @@ public static class ApiExtensions
         try
         {
             return await action();
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
         }
         catch (InvalidOperationException ex)
         {

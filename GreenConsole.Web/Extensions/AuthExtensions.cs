@@ -15,6 +15,7 @@ public static class AuthExtensions
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddIdentity<IdentityUser, IdentityRole>(o =>
             {
                 // Length over composition rules, as NIST SP 800-63B recommends.
@@ -37,6 +38,10 @@ public static class AuthExtensions
             identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(auth.Value.LockoutMinutes);
         });
 
+        // Cookies are checked against the store as often as circuits are (Identity's default is 30 minutes).
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AuthOptions>>((stamp, auth) =>
+            stamp.ValidationInterval = TimeSpan.FromSeconds(auth.Value.RevalidationSeconds));
+
         services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/account/login";
@@ -44,6 +49,8 @@ public static class AuthExtensions
             o.Cookie.Name = "GreenConsole.Auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the app is reached over HTTPS (directly or behind a proxy that says so).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             // API callers get status codes, not a login page.

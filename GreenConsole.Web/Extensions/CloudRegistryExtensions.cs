@@ -11,6 +11,7 @@ public static class CloudRegistryExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CloudImportService>();
         services.TryAddSingleton<CloudRepository>();
+        services.TryAddSingleton<CloudRemoval>();
         return services;
     }
 }

@@ -16,6 +16,7 @@ public static class GreenConsoleExtensions
     public static WebApplicationBuilder AddGreenConsole(this WebApplicationBuilder builder)
     {
         builder.AddGreenConsoleConfiguration();
+        builder.AddGreenConsoleSecurity();
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
 
@@ -26,6 +27,7 @@ public static class GreenConsoleExtensions
         services.AddGreenConsoleCloudRegistry();
         services.AddGreenConsoleSsh(builder.Configuration);
         builder.AddGreenConsoleAuth();
+        builder.AddGreenConsoleLoginProtection();
         builder.AddGreenConsoleHealth();
         builder.AddGreenConsoleTelemetry();
         builder.AddGreenConsoleLab();
@@ -65,6 +67,8 @@ public static class GreenConsoleExtensions
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseGreenConsoleSecurityHeaders();
+        app.UseGreenConsoleLoginProtection();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -41,18 +41,11 @@ public static class PersistenceExtensions
     public static async Task<SchemaMigrationResult> MigrateGreenConsoleDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (!Directory.Exists(options.GetFullKeysPath()))
-        {
-            // The key ring decrypts every stored password: keep it readable by this user only.
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(options.GetFullKeysPath());
-            }
-            else
-            {
-                Directory.CreateDirectory(options.GetFullKeysPath(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
+
+        // The key ring decrypts every stored password: keep it readable by this user only. Unlike the database
+        // folder, the key folder holds nothing else, so one left 0755 by an older build is tightened as well.
+        OwnerOnlyFiles.CreateFolder(options.GetFullKeysPath());
+        OwnerOnlyFiles.TightenFolder(options.GetFullKeysPath());
 
         var result = await SchemaMigrator.MigrateAsync(options.GetConnectionString(), services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
         if (result.Applied.Count > 0)

@@ -41,14 +41,26 @@ public sealed class JobService(
     public async Task<JobSnapshot> StartAsync(JobStartRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Epochs < 1)
+        var limits = options.Value;
+        if (request.Epochs < 1 || request.Epochs > limits.MaxEpochs)
         {
-            throw new ArgumentException($"Epochs must be >= 1 (was {request.Epochs}).", nameof(request));
+            throw new ArgumentException($"Epochs must be 1 to {limits.MaxEpochs} (was {request.Epochs}; setting Migration:MaxEpochs).", nameof(request));
         }
 
-        if (request.StepDelayMs < 0 || request.CheckpointPadBytes < 0)
+        if (request.StepDelayMs < 0 || request.StepDelayMs > limits.MaxStepDelayMs)
         {
-            throw new ArgumentException("StepDelayMs and CheckpointPadBytes must not be negative.", nameof(request));
+            throw new ArgumentException($"StepDelayMs must be 0 to {limits.MaxStepDelayMs} (was {request.StepDelayMs}; setting Migration:MaxStepDelayMs).", nameof(request));
+        }
+
+        if (request.CheckpointPadBytes < 0 || request.CheckpointPadBytes > limits.MaxCheckpointPadBytes)
+        {
+            throw new ArgumentException(
+                $"CheckpointPadBytes must be 0 to {limits.MaxCheckpointPadBytes} (was {request.CheckpointPadBytes}; setting Migration:MaxCheckpointPadBytes).", nameof(request));
+        }
+
+        if (request.Name is { } name && (name.Length > limits.MaxNameLength || name.Any(char.IsControl)))
+        {
+            throw new ArgumentException($"Name must be at most {limits.MaxNameLength} characters without control characters.", nameof(request));
         }
 
         var target = await clouds.GetTargetAsync(request.CloudId, ct).ConfigureAwait(false)

@@ -29,6 +29,20 @@ public sealed class JobsOptions
     [Range(0, long.MaxValue)]
     public long DefaultCheckpointBytes { get; set; } = 100_000;
 
+    /// <summary>Upper bounds of what a Researcher may ask for: a job must not fill a cloud's disk or run for ever.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxEpochs { get; set; } = 1000;
+
+    [Range(0, 3_600_000)]
+    public int MaxStepDelayMs { get; set; } = 60_000;
+
+    /// <summary>Largest checkpoint padding (benchmarks use up to 1 GiB); the cloud also needs room for two checkpoints.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxCheckpointPadBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    [Range(1, 1000)]
+    public int MaxNameLength { get; set; } = 100;
+
     /// <summary>When false the policy is still evaluated and logged, but only manual migrations run.</summary>
     public bool AutoMigrate { get; set; } = true;
 

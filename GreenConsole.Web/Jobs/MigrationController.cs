@@ -78,18 +78,26 @@ public sealed class MigrationController : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        await LoadStoreAsync(stoppingToken).ConfigureAwait(false);
+        var loaded = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Nothing a cloud or a bad row does may end this loop: a background service that throws stops the host,
+            // and every restart would meet the same cloud again.
             try
             {
+                if (!loaded)
+                {
+                    await LoadStoreAsync(stoppingToken).ConfigureAwait(false);
+                    loaded = true;
+                }
+
                 await TickAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or TrainingJobException or RemoteShellException or IOException)
+            catch (Exception e)
             {
                 _logger.LogError(e, "Controller tick failed; trying again next tick");
             }
@@ -152,28 +160,69 @@ public sealed class MigrationController : BackgroundService
                 continue;
             }
 
-            var target = await TargetAsync(targets, job.CurrentCloudId, ct).ConfigureAwait(false);
-            if (target is null)
+            try
             {
-                continue;
+                clouds = await TickJobAsync(job, targets, clouds, inputs, busy, ct).ConfigureAwait(false);
             }
-
-            if (job.Status == JobStatus.Waiting)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // Nothing runs to poll: only the policy can end the wait.
-                clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
-                await DecideAsync(job, target, waiting: true, clouds, inputs, busy, ct).ConfigureAwait(false);
-                continue;
+                throw;
             }
-
-            var polled = await PollJobAsync(job, target, ct).ConfigureAwait(false);
-            if (polled is null || polled.Status != JobStatus.Running || polled.LastStep is null)
+            catch (Exception e)
             {
-                continue;
+                // One job's cloud, answer or row must not hold up the others: it is that job's error.
+                _logger.LogError(e, "Controller tick of job {Job} on cloud {Cloud} failed", job.Id, job.CurrentCloudId);
+                await RecordJobErrorAsync(job, $"The controller could not handle this job on cloud {job.CurrentCloudId}: {e.Message}", ct).ConfigureAwait(false);
             }
+        }
+    }
 
+    private async Task<IReadOnlyList<CloudSummary>?> TickJobAsync(
+        JobEntity job, Dictionary<int, SshTarget?> targets, IReadOnlyList<CloudSummary>? clouds, DecisionInputs inputs, HashSet<int> busy, CancellationToken ct)
+    {
+        var target = await TargetAsync(targets, job.CurrentCloudId, ct).ConfigureAwait(false);
+        if (target is null)
+        {
+            return clouds;
+        }
+
+        if (job.Status == JobStatus.Waiting)
+        {
+            // Nothing runs to poll: only the policy can end the wait.
             clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
-            await DecideAsync(polled, target, waiting: false, clouds, inputs, busy, ct).ConfigureAwait(false);
+            await DecideAsync(job, target, waiting: true, clouds, inputs, busy, ct).ConfigureAwait(false);
+            return clouds;
+        }
+
+        var polled = await PollJobAsync(job, target, ct).ConfigureAwait(false);
+        if (polled is null || polled.Status != JobStatus.Running || polled.LastStep is null)
+        {
+            return clouds;
+        }
+
+        clouds ??= await _clouds.ListAsync(ct).ConfigureAwait(false);
+        await DecideAsync(polled, target, waiting: false, clouds, inputs, busy, ct).ConfigureAwait(false);
+        return clouds;
+    }
+
+    /// <summary>Shows a problem on the job (not its status: the cloud may answer properly next tick); written only when it changes.</summary>
+    private async Task RecordJobErrorAsync(JobEntity job, string error, CancellationToken ct)
+    {
+        if (job.LastError == error)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(u => u.SetProperty(j => j.LastError, error), ct).ConfigureAwait(false);
+            job.LastError = error;
+            _store.Upsert(JobSnapshot.From(job));
+        }
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            _logger.LogError(e, "Could not record the error of job {Job}", job.Id);
         }
     }
 
@@ -227,6 +276,7 @@ public sealed class MigrationController : BackgroundService
         catch (TrainingJobException e)
         {
             _logger.LogWarning("Status of job {Job} on cloud {Cloud} failed: {Error}", job.Id, job.CurrentCloudId, e.Message);
+            await RecordJobErrorAsync(job, e.Message, ct).ConfigureAwait(false);
             return null;
         }
 
@@ -657,8 +707,9 @@ public sealed class MigrationController : BackgroundService
             {
                 _logger.LogInformation("Migration {Migration} interrupted by shutdown; it is recovered on the next start", migrationId);
             }
-            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or IOException)
+            catch (Exception e) when (!token.IsCancellationRequested)
             {
+                // Whatever a cloud made a step throw, the driver is retried from its persisted step; the host stays up.
                 _logger.LogError(e, "Migration {Migration} driver failed; it is retried next tick", migrationId);
             }
             finally

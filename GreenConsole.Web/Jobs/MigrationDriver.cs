@@ -162,7 +162,8 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
                         return ProbeResult.NotConfirmed;
                     }
 
-                    return (await c.Agent.VerifyCheckpointAsync(_target, _m.JobId, _m.CheckpointName, ct).ConfigureAwait(false)).Ok
+                    var check = await c.Agent.VerifyCheckpointAsync(_target, _m.JobId, _m.CheckpointName, ct).ConfigureAwait(false);
+                    return check.Ok && CheckpointRecord.FromJson(_m.CopiedRecord) is { } record && record.Compare(check.Sha256).Count == 0
                         ? ProbeResult.Confirmed
                         : ProbeResult.NotConfirmed;
                 case RecoveryProbe.TargetRunsJob:
@@ -211,10 +212,26 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
 
             case MigrationStep.Verifying:
                 var v = await OnTarget(() => c.Agent.VerifyCheckpointAsync(_target, _m.JobId, _m.CheckpointName!, ct)).ConfigureAwait(false);
+                if (v.Unsafe)
+                {
+                    throw new StepFailureException(MigrationFailure.UntrustedCheckpoint,
+                        $"Checkpoint {_m.CheckpointName} from cloud {_m.SourceCloudId} refused on cloud {_m.TargetCloudId}: {string.Join("; ", v.Problems)}");
+                }
+
                 if (!v.Ok)
                 {
                     throw new StepFailureException(MigrationFailure.ChecksumMismatch,
                         $"Checkpoint {_m.CheckpointName} on cloud {_m.TargetCloudId} does not match its manifest: {string.Join("; ", v.Problems)}");
+                }
+
+                // The manifest came from the source, so it only proves the source's intent; the controller's own
+                // record of the bytes it relayed is what the target must match.
+                var differences = CheckpointRecord.FromJson(_m.CopiedRecord)?.Compare(v.Sha256)
+                    ?? ["the controller holds no record of this copy"];
+                if (differences.Count > 0)
+                {
+                    throw new StepFailureException(MigrationFailure.ChecksumMismatch,
+                        $"Checkpoint {_m.CheckpointName} on cloud {_m.TargetCloudId} differs from what the controller copied: {string.Join("; ", differences)}");
                 }
 
                 await OnTarget(async () =>
@@ -383,9 +400,14 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             var copy = await c.Agent.CopyCheckpointAsync(_source, _target, _m.JobId, _m.CheckpointName!, ct).ConfigureAwait(false);
             _m.TransferBytes = copy.Bytes;
             _m.TransferSeconds = copy.Elapsed.TotalSeconds;
+            _m.CopiedRecord = copy.Record?.ToJson();
             await SaveMigrationAsync(ct).ConfigureAwait(false);
             return (MigrationStep.Verifying,
                 FormattableString.Invariant($"Copied {copy.Bytes} bytes in {copy.Elapsed.TotalSeconds:0.###} s ({copy.BytesPerSecond / 1e6:0.##} MB/s)."));
+        }
+        catch (UntrustedCheckpointException e)
+        {
+            throw new StepFailureException(MigrationFailure.UntrustedCheckpoint, e.Message, e);
         }
         catch (RemoteShellException e)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Telemetry;
@@ -46,7 +45,10 @@ public sealed class FleetReports(CloudRepository clouds, TelemetryStore telemetr
             .ToList();
     }
 
-    /// <summary>Flat CSV of any report record: one header row from the property names, invariant culture.</summary>
+    /// <summary>
+    /// Flat CSV of any report record: one header row from the property names, invariant culture, text defused
+    /// against spreadsheet formulas (<see cref="CsvCell"/>).
+    /// </summary>
     public static string ToCsv<T>(IEnumerable<T> rows)
     {
         var properties = typeof(T).GetProperties();
@@ -54,16 +56,8 @@ public sealed class FleetReports(CloudRepository clouds, TelemetryStore telemetr
         csv.AppendLine(string.Join(',', properties.Select(p => p.Name)));
         foreach (var row in rows)
         {
-            csv.AppendLine(string.Join(',', properties.Select(p => Cell(p.GetValue(row)))));
+            csv.AppendLine(string.Join(',', properties.Select(p => CsvCell.Format(p.GetValue(row), "yyyy-MM-ddTHH:mm:ssZ"))));
         }
         return csv.ToString();
     }
-
-    private static string Cell(object? value) => value switch
-    {
-        null => "",
-        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() is { } s && s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : value.ToString() ?? "",
-    };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Jobs;
@@ -55,19 +54,14 @@ public sealed class JobReportBuilder(JobService jobs, JobStore store, CloudRepos
             store.Progress(jobId), time.GetUtcNow());
     }
 
-    /// <summary>One CSV with sections; each section has its own header row so spreadsheets can split it.</summary>
+    /// <summary>
+    /// One CSV with sections; each section has its own header row so spreadsheets can split it. Cells go through
+    /// <see cref="CsvCell"/>, so a job name or trainer message cannot run as a formula.
+    /// </summary>
     public static string ToCsv(JobReport report)
     {
         var csv = new StringBuilder();
-        var c = CultureInfo.InvariantCulture;
-        void Row(params object?[] cells) => csv.AppendLine(string.Join(',', cells.Select(Cell)));
-        string Cell(object? value) => value switch
-        {
-            null => "",
-            DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", c),
-            IFormattable f => f.ToString(null, c),
-            _ => Quote(value.ToString() ?? ""),
-        };
+        void Row(params object?[] cells) => csv.AppendLine(string.Join(',', cells.Select(v => CsvCell.Format(v, "yyyy-MM-ddTHH:mm:ss.fffZ"))));
 
         var j = report.Job;
         Row("section", "job_id", "name", "status", "first_cloud", "current_cloud", "last_step", "total_steps", "last_epoch", "last_loss", "training_seconds", "created_at", "started_at", "finished_at", "final_weights_sha256");
@@ -99,7 +93,4 @@ public sealed class JobReportBuilder(JobService jobs, JobStore store, CloudRepos
         }
         return csv.ToString();
     }
-
-    private static string Quote(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -60,7 +60,8 @@ public sealed class SimulationViewModel(
     {
         try
         {
-            var trace = await TraceInput.ReadAsync(content, name, new HourlyTraceReadOptions { Signal = Signal }, cancellationToken).ConfigureAwait(false);
+            // An upload comes from whoever reaches the page, so it is read under the upload caps, not the shipped file's.
+            var trace = await TraceInput.ReadAsync(content, name, TraceInput.UploadOptions(Signal), cancellationToken).ConfigureAwait(false);
             UploadedTrace = trace;
             UploadedName = name;
             AvailableZones = trace.Zones.ToArray();

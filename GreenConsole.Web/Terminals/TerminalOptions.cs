@@ -13,6 +13,10 @@ public sealed class TerminalOptions
     [Range(1, 1000)]
     public int MaxSessions { get; set; } = 32;
 
+    /// <summary>One operator must not take every terminal slot (and every cloud's sshd sessions) from the others.</summary>
+    [Range(1, 1000)]
+    public int MaxSessionsPerUser { get; set; } = 4;
+
     /// <summary>Output chunks buffered per terminal before the reader (the browser) slows the remote side down.</summary>
     [Range(16, 65_536)]
     public int OutputBufferChunks { get; set; } = 1024;

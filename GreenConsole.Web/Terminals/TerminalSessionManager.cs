@@ -15,6 +15,8 @@ namespace GreenConsole.Web.Terminals;
 public sealed class TerminalSessionManager : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, TerminalSession> _sessions = new();
+    private readonly List<string> _reservations = [];
+    private readonly ConcurrentDictionary<string, bool> _closedUsers = new(StringComparer.Ordinal);
     private readonly CloudRepository _clouds;
     private readonly IRemoteTerminalLauncher _launcher;
     private readonly IDbContextFactory<GreenConsoleDbContext> _db;
@@ -43,20 +45,49 @@ public sealed class TerminalSessionManager : IAsyncDisposable
 
     public async Task<TerminalSession> OpenAsync(int cloudId, string userName, int rows, int cols, CancellationToken cancellationToken)
     {
-        if (_sessions.Count >= _options.MaxSessions)
+        // Slots are reserved before the (slow) launch, so that concurrent opens cannot all pass the check.
+        lock (_reservations)
         {
-            throw new InvalidOperationException($"Too many open terminals ({_options.MaxSessions}); close one first (setting Terminals:MaxSessions).");
-        }
-        var cloud = await _clouds.FindAsync(cloudId, cancellationToken)
-            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
-        var target = await _clouds.GetTargetAsync(cloudId, cancellationToken)
-            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
+            if (_sessions.Count + _reservations.Count >= _options.MaxSessions)
+            {
+                throw new InvalidOperationException($"Too many open terminals ({_options.MaxSessions}); close one first (setting Terminals:MaxSessions).");
+            }
 
-        var terminal = await _launcher.OpenAsync(target, rows, cols, cancellationToken);
-        var session = new TerminalSession(Guid.NewGuid().ToString("n"), cloudId, cloud.DisplayName, userName, _time.GetUtcNow(), terminal,
-            Channel.CreateBounded<byte[]>(new BoundedChannelOptions(_options.OutputBufferChunks) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait }),
-            _time);
-        _sessions[session.Id] = session;
+            var mine = _sessions.Values.Count(s => s.UserName == userName) + _reservations.Count(u => u == userName);
+            if (mine >= _options.MaxSessionsPerUser)
+            {
+                throw new InvalidOperationException(
+                    $"You have {mine} terminals open, the most one user may have ({_options.MaxSessionsPerUser}); close one first (setting Terminals:MaxSessionsPerUser).");
+            }
+
+            _reservations.Add(userName);
+        }
+
+        Launched? launched = null;
+        try
+        {
+            launched = await LaunchAsync(cloudId, userName, rows, cols, cancellationToken);
+        }
+        finally
+        {
+            lock (_reservations)
+            {
+                _reservations.Remove(userName);
+                if (launched is not null)
+                {
+                    _sessions[launched.Session.Id] = launched.Session;
+                }
+            }
+        }
+
+        var (cloud, session) = (launched.Cloud, launched.Session);
+        if (_closedUsers.ContainsKey(userName))
+        {
+            // The user was deleted while this terminal was being opened.
+            await CloseAsync(session.Id, "user no longer exists");
+            throw new InvalidOperationException($"User {userName} no longer exists.");
+        }
+
         session.PumpTask = PumpAsync(session);
 
         await using (var db = await _db.CreateDbContextAsync(cancellationToken))
@@ -74,6 +105,36 @@ public sealed class TerminalSessionManager : IAsyncDisposable
         _logger.LogInformation("User {User} opened terminal {Session} on cloud {CloudId} ({Cloud})", userName, session.Id, cloudId, cloud.DisplayName);
         return session;
     }
+
+    private sealed record Launched(CloudSummary Cloud, TerminalSession Session);
+
+    private async Task<Launched> LaunchAsync(int cloudId, string userName, int rows, int cols, CancellationToken cancellationToken)
+    {
+        var cloud = await _clouds.FindAsync(cloudId, cancellationToken)
+            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
+        var target = await _clouds.GetTargetAsync(cloudId, cancellationToken)
+            ?? throw new InvalidOperationException($"Cloud {cloudId} does not exist.");
+        var terminal = await _launcher.OpenAsync(target, rows, cols, cancellationToken);
+        return new Launched(cloud, new TerminalSession(Guid.NewGuid().ToString("n"), cloudId, cloud.DisplayName, userName, _time.GetUtcNow(), terminal,
+            Channel.CreateBounded<byte[]>(new BoundedChannelOptions(_options.OutputBufferChunks) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait }),
+            _time));
+    }
+
+    /// <summary>Closes every terminal of a user (deleted, or no longer allowed to operate) and refuses opens in flight.</summary>
+    public async Task CloseForUserAsync(string userName, string reason)
+    {
+        _closedUsers[userName] = true;
+        var theirs = _sessions.Values.Where(s => s.UserName == userName).Select(s => s.Id).ToList();
+        foreach (var id in theirs)
+        {
+            await CloseAsync(id, reason);
+        }
+
+        _logger.LogInformation("Closed {Count} terminal(s) of user {User}: {Reason}", theirs.Count, userName, reason);
+    }
+
+    /// <summary>A user name that exists again (re-created) may open terminals again.</summary>
+    public void AllowUser(string userName) => _closedUsers.TryRemove(userName, out _);
 
     public async Task CloseAsync(string sessionId, string reason)
     {

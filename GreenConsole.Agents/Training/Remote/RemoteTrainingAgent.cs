@@ -366,7 +366,16 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
                 $"Status of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
         }
 
-        return ParsePoll(r.StandardOutput, offset == long.MaxValue ? null : offset, $"job '{jobId}' on cloud {target.CloudId}");
+        var where = $"job '{jobId}' on cloud {target.CloudId}";
+        try
+        {
+            return ParsePoll(r.StandardOutput, offset == long.MaxValue ? null : offset, where);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            // What a cloud prints is that cloud's problem: it fails this job's poll, never the controller.
+            throw new TrainingJobException($"Status of {where}: the answer does not follow the training protocol: {Trim(e.Message)}", r.ExitCode, e);
+        }
     }
 
     /// <param name="readOffset">The offset the progress was read from; null for a status-only poll.</param>
@@ -453,8 +462,20 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
                 $"Verifying checkpoint {checkpoint} of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
         }
 
-        var v = TrainingProtocolParser.ParseVerifyOutput(r.StandardOutput);
-        return new CheckpointVerification(v.Ok && r.ExitCode == 0, v.Step, v.Bytes, v.Problems.Select(p => p.File + ": " + p.Problem).ToList());
+        TrainingVerifyResult v;
+        try
+        {
+            v = TrainingProtocolParser.ParseVerifyOutput(r.StandardOutput);
+        }
+        catch (FormatException e)
+        {
+            throw new TrainingJobException(
+                $"Verifying checkpoint {checkpoint} of job '{jobId}' on cloud {target.CloudId}: the answer does not follow the training protocol: {Trim(e.Message)}",
+                r.ExitCode, e);
+        }
+
+        return new CheckpointVerification(v.Ok && r.ExitCode == 0, v.Step, v.Bytes, v.Problems.Select(p => p.File + ": " + p.Problem).ToList(),
+            v.Sha256, v.Problems.Any(p => p.Unsafe));
     }
 
     public async Task<CheckpointTransfer> CopyCheckpointAsync(SshTarget source, SshTarget destination, string jobId, string checkpoint, CancellationToken cancellationToken)
@@ -462,11 +483,34 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         RequireJobId(jobId);
         RequireCheckpointName(checkpoint);
         var path = RemoteJobRoot(jobId) + "/ckpt/" + checkpoint;
-        var result = await _shell.CopyBetweenAsync(source, path, destination, path, cancellationToken).ConfigureAwait(false);
+        TransferResult result;
+        try
+        {
+            result = await _shell.CopyBetweenAsync(source, path, destination, path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RemoteShellException e) when (e.InnerException is InvalidDataException refused)
+        {
+            throw new UntrustedCheckpointException(
+                $"Checkpoint {checkpoint} of job '{jobId}' from cloud {source.CloudId} was refused while copying: {refused.Message}", e);
+        }
+
         _logger.LogInformation("Copied checkpoint {Checkpoint} of job {Job} from cloud {Source} to {Destination}: {Bytes} bytes in {Ms} ms ({Rate} MB/s)",
             checkpoint, jobId, source.CloudId, destination.CloudId, result.Bytes, (long)result.Elapsed.TotalMilliseconds,
             Math.Round(result.BytesPerSecond / 1e6, 2));
-        return new CheckpointTransfer(result.Bytes, result.Elapsed);
+        CheckpointRecord? record = null;
+        if (result.Files is { } files)
+        {
+            try
+            {
+                record = CheckpointRecord.FromCopiedTree(checkpoint, files);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UntrustedCheckpointException($"Checkpoint {checkpoint} of job '{jobId}' from cloud {source.CloudId}: {e.Message}", e);
+            }
+        }
+
+        return new CheckpointTransfer(result.Bytes, result.Elapsed, record);
     }
 
     public async Task SetLatestCheckpointAsync(SshTarget target, string jobId, string checkpoint, CancellationToken cancellationToken)

@@ -8,6 +8,9 @@ training side of that contract (see docs/training-protocol.md):
 * progress lines in ``$GC_JOB_DIR/progress.jsonl`` at every mini-batch boundary,
 * stop requests (``$GC_JOB_DIR/stop``, SIGTERM, or ``GC_STOP_AT_STEP``),
 * atomic, manifest-verified checkpoints in ``$GC_CHECKPOINT_DIR/step-<k>``,
+* a checkpoint state format that is never unpickled: ``save_state``/``load_state`` keep tensors in
+  ``state.pt`` (read with torch's weights-only loader) and everything else in ``state.json``;
+  ``verify`` refuses any pickle that names a callable outside a short allow-list,
 * the ``stopped`` / ``done`` markers,
 * a command line: ``verify <checkpoint_dir>`` and ``status <job_dir>``,
 * warm standby (``GC_STANDBY=1``): ``Job.wait_for_go()`` lets a trainer import its
@@ -28,7 +31,7 @@ Example with PyTorch::
     step = 0
     if job.resume:
         ckpt = job.latest_checkpoint()          # verified against its manifest
-        state = torch.load(ckpt.file("state.pt"))
+        state = gct.load_state(ckpt.path)       # tensors with torch's weights-only loader, the rest JSON
         model.load_state_dict(state["model"]); optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
     job.start(step=step)
@@ -37,9 +40,8 @@ Example with PyTorch::
         step += 1
         job.log_step(step=step, epoch=epoch, batch_in_epoch=b, loss=float(loss), samples=seen)
         if job.should_stop(step):
-            ckpt = job.save_checkpoint(step, writer=lambda d: torch.save(
-                {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step},
-                os.path.join(d, "state.pt")))
+            ckpt = job.save_checkpoint(step, writer=lambda d: gct.save_state(
+                d, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step}))
             job.mark_stopped(step, ckpt)
             raise SystemExit(0)
     job.mark_done(step, metrics={"loss": float(loss)}, final_weights_sha256=weights_hash(model))
@@ -178,6 +180,193 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+# --------------------------------------------------------------------- safe checkpoint state
+# A checkpoint comes from a cloud, and any cloud may be compromised: a full pickle would run whatever code
+# that cloud put in it on the cloud that loads it. So state is split in two files that load without
+# running code: the tensors (state.pt, a flat {key: tensor} dict that torch reads with weights_only=True)
+# and everything else (state.json, with {"__tensor__": key} where a tensor was).
+STATE_TENSORS_FILE = "state.pt"
+STATE_JSON_FILE = "state.json"
+STATE_FORMAT = "greenconsole-state/1"
+
+# The only globals a tensor file may name: what torch.save emits for plain tensors and their storages.
+# Anything else (os.system, builtins.eval, a user class, ...) means the pickle would run code when loaded.
+_SAFE_PICKLE_GLOBALS = {
+    ("collections", "OrderedDict"),
+    ("torch._utils", "_rebuild_tensor_v2"),
+    ("torch._utils", "_rebuild_tensor_v3"),
+    ("torch._utils", "_rebuild_parameter"),
+    ("torch", "Size"),
+}
+_PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt")
+_MAX_PICKLE_BYTES = 64 * 1024 * 1024
+
+
+def _safe_global(module: str, name: str) -> bool:
+    if (module, name) in _SAFE_PICKLE_GLOBALS:
+        return True
+    # torch.FloatStorage, torch.LongStorage, ... and dtypes such as torch.float32 name no callable of note.
+    return module == "torch" and (name.endswith("Storage") or name in _TORCH_DTYPES)
+
+
+_TORCH_DTYPES = {"float16", "float32", "float64", "bfloat16", "uint8", "int8", "int16", "int32", "int64", "bool",
+                 "complex64", "complex128"}
+
+
+def pickle_problems(data: bytes) -> List[str]:
+    """Every global a pickle names outside the allow-list, read statically (pickletools never runs it)."""
+    import pickletools
+
+    problems: List[str] = []
+    strings: List[Optional[str]] = []  # the last pushed values, for STACK_GLOBAL (protocol 4+)
+    try:
+        for op, arg, _pos in pickletools.genops(data):
+            if op.name in ("GLOBAL", "INST"):
+                module, _, name = str(arg).partition(" ")
+                if not _safe_global(module, name):
+                    problems.append("names %s.%s, which a checkpoint may not contain" % (module, name))
+            elif op.name == "STACK_GLOBAL":
+                module, name = (strings[-2], strings[-1]) if len(strings) >= 2 else (None, None)
+                if module is None or name is None:
+                    problems.append("builds a global from computed values")
+                elif not _safe_global(module, name):
+                    problems.append("names %s.%s, which a checkpoint may not contain" % (module, name))
+            elif op.name in ("OBJ", "EXT1", "EXT2", "EXT4"):
+                problems.append("uses the %s opcode, which a checkpoint may not contain" % op.name)
+            if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
+                           "BINSTRING", "STRING"):
+                strings.append(str(arg))
+            elif op.name not in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT", "FRAME"):
+                strings.append(None)
+            del strings[:-2]
+    except Exception as e:  # noqa: BLE001 - a pickle that pickletools cannot read is not one we load
+        problems.append("is not a readable pickle: %s" % e)
+    return sorted(set(problems))
+
+
+def file_pickle_problems(full: str) -> List[str]:
+    """pickle_problems for a torch file (zip archive of pickles) or a raw pickle; [] for other files."""
+    import zipfile
+
+    if not full.endswith(_PICKLE_SUFFIXES):
+        return []
+    try:
+        if zipfile.is_zipfile(full):
+            problems = []
+            with zipfile.ZipFile(full) as z:
+                for info in z.infolist():
+                    if info.filename.endswith(".pkl"):
+                        if info.file_size > _MAX_PICKLE_BYTES:
+                            problems.append("%s is %d bytes, over the %d allowed for a pickle"
+                                            % (info.filename, info.file_size, _MAX_PICKLE_BYTES))
+                            continue
+                        problems.extend("%s %s" % (info.filename, p) for p in pickle_problems(z.read(info)))
+            return problems
+        if os.path.getsize(full) > _MAX_PICKLE_BYTES:
+            return ["is a raw pickle over %d bytes" % _MAX_PICKLE_BYTES]
+        with open(full, "rb") as f:
+            return pickle_problems(f.read())
+    except (OSError, zipfile.BadZipFile) as e:
+        return ["cannot be read: %s" % e]
+
+
+def _encode_state(obj: Any, tensors: Dict[str, Any], path: str) -> Any:
+    kind = type(obj).__module__ + "." + type(obj).__name__
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+    if kind in ("torch.Tensor", "torch.nn.parameter.Parameter"):
+        key = "t%d" % len(tensors)
+        tensors[key] = obj.detach().to("cpu")
+        return {"__tensor__": key}
+    if kind == "numpy.ndarray":
+        # Small arrays (numpy's RNG state is 624 uint32) as JSON keep dtypes torch lacks, such as uint32.
+        return {"__ndarray__": {"dtype": str(obj.dtype), "shape": list(obj.shape), "data": obj.ravel().tolist()}}
+    if kind.startswith("numpy."):
+        return _encode_state(obj.item(), tensors, path)
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_encode_state(v, tensors, "%s[%d]" % (path, i)) for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [_encode_state(v, tensors, "%s[%d]" % (path, i)) for i, v in enumerate(obj)]
+    if isinstance(obj, dict):
+        items = [(k, v) for k, v in obj.items() if not callable(v) or hasattr(v, "shape")]
+        if all(isinstance(k, str) and not k.startswith("__") for k, _ in items):
+            return {k: _encode_state(v, tensors, "%s.%s" % (path, k)) for k, v in items}
+        return {"__dict__": [[_encode_state(k, tensors, path), _encode_state(v, tensors, "%s[%r]" % (path, k))]
+                             for k, v in items]}
+    raise TypeError("state at %s is a %s; a checkpoint holds tensors, numbers, strings, lists and dicts" % (path, kind))
+
+
+def _decode_state(obj: Any, tensors: Dict[str, Any]) -> Any:
+    if isinstance(obj, list):
+        return [_decode_state(v, tensors) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if len(obj) == 1:
+        (tag, value), = obj.items()
+        if tag == "__tensor__":
+            return tensors[value]
+        if tag == "__ndarray__":
+            import numpy as np
+            return np.asarray(value["data"], dtype=np.dtype(value["dtype"])).reshape(value["shape"])
+        if tag == "__float__":
+            return float(value)
+        if tag == "__tuple__":
+            return tuple(_decode_state(v, tensors) for v in value)
+        if tag == "__dict__":
+            return {_hashable(_decode_state(k, tensors)): _decode_state(v, tensors) for k, v in value}
+    return {k: _decode_state(v, tensors) for k, v in obj.items()}
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(_hashable(k) for k in key) if isinstance(key, (list, tuple)) else key
+
+
+def save_state(directory: str, state: Dict[str, Any]) -> None:
+    """Write state (nested dicts, lists, tuples, numbers, strings, tensors, numpy arrays) loadable by load_state.
+
+    Callables in a dict (an LR scheduler's anneal function) are left out: the object being restored keeps its own.
+    """
+    import torch
+
+    tensors: Dict[str, Any] = {}
+    doc = {"format": STATE_FORMAT, "state": _encode_state(state, tensors, "state")}
+    torch.save(tensors, os.path.join(directory, STATE_TENSORS_FILE))
+    with open(os.path.join(directory, STATE_JSON_FILE), "w", encoding="utf-8") as f:
+        json.dump(doc, f, sort_keys=True, allow_nan=False)
+
+
+def load_state(directory: str, map_location: str = "cpu") -> Dict[str, Any]:
+    """The state save_state wrote, without unpickling anything but tensors (CheckpointError names the file)."""
+    import torch
+
+    tensors_path = os.path.join(directory, STATE_TENSORS_FILE)
+    problems = file_pickle_problems(tensors_path)
+    if problems:
+        raise CheckpointError("%s refused: %s" % (tensors_path, "; ".join(problems)))
+    try:
+        tensors = torch.load(tensors_path, map_location=map_location, weights_only=True)
+    except TypeError as e:
+        raise CheckpointError("this torch (%s) has no weights-only loader: %s" % (torch.__version__, e)) from None
+    except Exception as e:  # noqa: BLE001 - the safe loader refused it: name the file, never fall back
+        raise CheckpointError("%s refused by torch's weights-only loader: %s" % (tensors_path, e)) from None
+    if not isinstance(tensors, dict):
+        raise CheckpointError("%s holds a %s, not a dict of tensors" % (tensors_path, type(tensors).__name__))
+    json_path = os.path.join(directory, STATE_JSON_FILE)
+    try:
+        with open(json_path, "rb") as f:
+            doc = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise CheckpointError("%s cannot be read: %s" % (json_path, e)) from None
+    if not isinstance(doc, dict) or doc.get("format") != STATE_FORMAT:
+        raise CheckpointError("%s is not in format %s" % (json_path, STATE_FORMAT))
+    try:
+        return _decode_state(doc["state"], tensors)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError("%s does not match %s: %s" % (json_path, tensors_path, e)) from None
+
+
 def _hash_threads() -> int:
     raw = os.environ.get(ENV_HASH_THREADS, "").strip()
     if raw:
@@ -229,16 +418,23 @@ class Checkpoint:
 class VerifyProblem:
     file: str
     problem: str
+    unsafe: bool = False  # the file would run code when loaded: no second copy can fix that
 
     def to_dict(self) -> Dict[str, str]:
-        return {"file": self.file, "problem": self.problem}
+        d = {"file": self.file, "problem": self.problem}
+        if self.unsafe:
+            d["kind"] = "unsafe"
+        return d
 
 
-def verify_checkpoint(path: str, hash_files: bool = True) -> List[VerifyProblem]:
+def verify_checkpoint(path: str, hash_files: bool = True,
+                      digests: Optional[Dict[str, str]] = None) -> List[VerifyProblem]:
     """Check every file listed in manifest.json (size and SHA-256) and flag unlisted files.
 
     Files are hashed in parallel threads. hash_files=False checks presence and sizes only (used when a
-    matching .verified marker vouches for the contents). Returns an empty list when the checkpoint is intact.
+    matching .verified marker vouches for the contents). digests, when given, receives {path: sha256} of
+    the files hashed. Every pickle is also read statically and refused if it names a callable outside
+    the allow-list. Returns an empty list when the checkpoint is intact.
     """
     problems: List[VerifyProblem] = []
     manifest_path = os.path.join(path, MANIFEST_FILE)
@@ -277,6 +473,13 @@ def verify_checkpoint(path: str, hash_files: bool = True) -> List[VerifyProblem]
     for (rel, _full, expected), actual in zip(to_hash, _parallel_map(lambda t: sha256_file(t[1]), to_hash)):
         if actual != expected:
             problems.append(VerifyProblem(rel, "sha256 mismatch: manifest %s, actual %s" % (expected, actual)))
+        elif digests is not None:
+            digests[rel] = actual
+    # Hashes only prove the bytes are the ones the manifest's writer meant; a hostile writer means harm.
+    for rel in sorted(listed):
+        full = os.path.join(path, *rel.split("/"))
+        if os.path.isfile(full):
+            problems.extend(VerifyProblem(rel, p, unsafe=True) for p in file_pickle_problems(full))
     for rel in _list_files(path):
         if rel not in (MANIFEST_FILE, VERIFIED_FILE) and rel not in listed:
             problems.append(VerifyProblem(rel, "not listed in manifest"))
@@ -824,14 +1027,19 @@ def _cli_verify(args: List[str]) -> int:
     if mark:
         # A marker from before (or one that came with a copy) must never outlive a failed verification.
         clear_verified(path)
-    problems = verify_checkpoint(path)
+    digests: Dict[str, str] = {}
+    problems = verify_checkpoint(path, digests=digests)
     if mark and not problems:
         mark_verified(path)
     manifest = _read_manifest(path) or {}
     files = manifest.get("files") if isinstance(manifest.get("files"), list) else []
+    manifest_digest = _manifest_sha256(path)
+    if manifest_digest is not None:
+        digests[MANIFEST_FILE] = manifest_digest
+    # The controller checks these against what it copied itself: the manifest is the source's claim.
     print(json.dumps({"ok": not problems, "checkpoint": os.path.abspath(path), "step": manifest.get("step"),
                       "files": len(files), "bytes": sum(int(e.get("size", 0)) for e in files if isinstance(e, dict)),
-                      "problems": [p.to_dict() for p in problems]}, sort_keys=True))
+                      "sha256": digests, "problems": [p.to_dict() for p in problems]}, sort_keys=True))
     for p in problems:
         print("checkpoint %s: %s: %s" % (path, p.file, p.problem), file=sys.stderr)
     return EXIT_OK if not problems else EXIT_FAILURE

@@ -32,7 +32,6 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import greenconsole_train as gct  # noqa: E402
 
-STATE_FILE = "state.pt"
 TRAINER_FILE = "trainer.json"
 FINAL_WEIGHTS_FILE = "final.pt"
 TEST_SAMPLES = 297  # 1797 digits -> 1500 train / 297 test
@@ -144,7 +143,7 @@ def run(cfg, job) -> int:
         return gct.EXIT_OK
     if job.resume:
         ckpt = job.require_checkpoint()
-        state = torch.load(ckpt.file(STATE_FILE), map_location="cpu")
+        state = gct.load_state(ckpt.path)  # never a full unpickle: the checkpoint came from another cloud
         if state.get("config") != cfg:
             raise gct.CheckpointError("checkpoint %s was made with config %r, this run has %r"
                                       % (ckpt.name, state.get("config"), cfg))
@@ -187,7 +186,7 @@ def run(cfg, job) -> int:
                 },
                 "cursor": cursor,
             }
-            torch.save(state, os.path.join(directory, STATE_FILE))
+            gct.save_state(directory, state)
             readable = {k: v for k, v in cursor.items() if k != "order"}
             readable.update({"config": cfg, "total_steps": total_steps, "torch": torch.__version__})
             with open(os.path.join(directory, TRAINER_FILE), "w", encoding="utf-8") as f:

@@ -12,7 +12,14 @@ internal sealed class SshShellHarness : IAsyncDisposable
     public SshShellHarness(Action<OpenSshOptions>? configure = null)
     {
         DataDir = Path.Combine(Path.GetTempPath(), "gc-sshtest-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new OpenSshOptions { DataDirectory = DataDir, ConnectTimeoutSeconds = 5, ControlPersistSeconds = 120 };
+        var options = new OpenSshOptions
+        {
+            DataDirectory = DataDir,
+            ConnectTimeoutSeconds = 5,
+            ControlPersistSeconds = 120,
+            // The lab's keys live in its folder under the temp directory.
+            KeyDirectories = Path.GetTempPath(),
+        };
         configure?.Invoke(options);
         Shell = new OpenSshRemoteShell(Options.Create(options), Log, TimeProvider.System);
     }

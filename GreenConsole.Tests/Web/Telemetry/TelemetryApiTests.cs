@@ -19,7 +19,7 @@ namespace GreenConsole.Tests.Web.Telemetry;
 /// <summary>The /api/telemetry endpoints in the real app. A test scheme signs requests in with the role named in a header.</summary>
 public sealed class TelemetryApiTests : IAsyncLifetime
 {
-    private const string RoleHeader = "X-Telemetry-Test-Role";
+    private const string RoleHeader = HeaderRoleAuth.Header;
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-telemetry-api-");
     private WebApplicationFactory<Program> _factory = null!;
 
@@ -34,16 +34,7 @@ public sealed class TelemetryApiTests : IAsyncLifetime
             web.UseSetting("Carbon:Trace:FilePath", TelemetryRepoPaths.HourlyTrace);
             web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
             web.UseSetting("Telemetry:WriterFlushSeconds", "3600");
-            web.ConfigureTestServices(services =>
-            {
-                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, HeaderRoleHandler>("TelemetryTest", _ => { });
-                services.PostConfigure<AuthenticationOptions>(o =>
-                {
-                    o.DefaultAuthenticateScheme = "TelemetryTest";
-                    o.DefaultChallengeScheme = "TelemetryTest";
-                    o.DefaultForbidScheme = "TelemetryTest";
-                });
-            });
+            web.ConfigureTestServices(HeaderRoleAuth.Use);
         });
         return Task.CompletedTask;
     }
@@ -141,20 +132,5 @@ public sealed class TelemetryApiTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {body}");
         return JsonDocument.Parse(body).RootElement;
-    }
-
-    private sealed class HeaderRoleHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-        {
-            if (!Request.Headers.TryGetValue(RoleHeader, out var role))
-            {
-                return Task.FromResult(AuthenticateResult.NoResult());
-            }
-
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "telemetry-test"), new Claim(ClaimTypes.Role, role.ToString())], Scheme.Name);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
-        }
     }
 }
