@@ -45,6 +45,11 @@ public sealed class TerminalSessionManager : IAsyncDisposable
 
     public async Task<TerminalSession> OpenAsync(int cloudId, string userName, int rows, int cols, CancellationToken cancellationToken)
     {
+        if (_closedUsers.ContainsKey(userName))
+        {
+            throw new InvalidOperationException($"User {userName} no longer exists.");
+        }
+
         // Slots are reserved before the (slow) launch, so that concurrent opens cannot all pass the check.
         lock (_reservations)
         {

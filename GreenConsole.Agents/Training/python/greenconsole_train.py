@@ -475,8 +475,10 @@ def verify_checkpoint(path: str, hash_files: bool = True,
             problems.append(VerifyProblem(rel, "sha256 mismatch: manifest %s, actual %s" % (expected, actual)))
         elif digests is not None:
             digests[rel] = actual
-    # Hashes only prove the bytes are the ones the manifest's writer meant; a hostile writer means harm.
-    for rel in sorted(listed):
+    # Hashes only prove the bytes are the ones the manifest's writer meant; a hostile writer means harm. A file
+    # already damaged (size or hash) is a copy to repeat, not a judgement on what its writer meant.
+    damaged = {p.file for p in problems}
+    for rel in sorted(listed - damaged):
         full = os.path.join(path, *rel.split("/"))
         if os.path.isfile(full):
             problems.extend(VerifyProblem(rel, p, unsafe=True) for p in file_pickle_problems(full))

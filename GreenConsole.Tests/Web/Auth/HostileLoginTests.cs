@@ -101,7 +101,51 @@ public sealed partial class HostileLoginTests : IAsyncLifetime
         Assert.Contains(_logs.Messages, m => m.Contains("Failed sign-in for nobody-here (locked out: False)", StringComparison.Ordinal));
     }
 
-    private WebApplicationFactory<Program> Start(int permitLimit)
+    [Fact]
+    public async Task A_deleted_users_cookie_stops_working_within_the_revalidation_interval()
+    {
+        var factory = Start(permitLimit: 1000, revalidationSeconds: 1);
+        string id;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var admin = scope.ServiceProvider.GetRequiredService<GreenConsole.Web.Auth.UserAdministration>();
+            AssertSucceeded(await admin.CreateAsync("doomed-operator", Password, GreenConsole.Web.Auth.Roles.Operator, CancellationToken.None));
+            id = (await scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>().FindByNameAsync("doomed-operator"))!.Id;
+        }
+
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var signedIn = await SignInAsync(client, "doomed-operator", Password, CancellationToken.None);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);
+        using (var before = await client.GetAsync("/api/jobs"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            AssertSucceeded(await scope.ServiceProvider.GetRequiredService<GreenConsole.Web.Auth.UserAdministration>().DeleteAsync(id, "admin", CancellationToken.None));
+        }
+
+        var deleted = DateTime.UtcNow;
+        var until = deleted.AddSeconds(15);
+        HttpStatusCode last;
+        do
+        {
+            using var after = await client.GetAsync("/api/jobs");
+            last = after.StatusCode;
+            if (last == HttpStatusCode.Unauthorized)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < until);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, last);
+    }
+
+    private WebApplicationFactory<Program> Start(int permitLimit, int revalidationSeconds = 60)
     {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -113,6 +157,7 @@ public sealed partial class HostileLoginTests : IAsyncLifetime
             web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
             web.UseSetting("Auth:LoginRateLimit:PermitLimit", permitLimit.ToString(CultureInfo.InvariantCulture));
             web.UseSetting("Auth:LoginRateLimit:WindowSeconds", "60");
+            web.UseSetting("Auth:RevalidationSeconds", revalidationSeconds.ToString(CultureInfo.InvariantCulture));
             web.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(_logs));
         });
         return _factory;
