@@ -53,12 +53,10 @@ public static class AuthExtensions
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
-            // API callers get status codes, not a login page.
-            o.Events = new CookieAuthenticationEvents
-            {
-                OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized),
-                OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden),
-            };
+            // API callers get status codes, not a login page. The events object is Identity's: replacing it would drop
+            // its security-stamp check, and with it the sign-out of deleted users.
+            o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, StatusCodes.Status403Forbidden);
         });
 
         services.AddAuthorizationBuilder()

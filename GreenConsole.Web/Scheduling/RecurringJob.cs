@@ -17,7 +17,9 @@ internal sealed class QuartzHostedService(
     {
         var properties = new System.Collections.Specialized.NameValueCollection
         {
-            ["quartz.scheduler.instanceName"] = "GreenConsole",
+            // Quartz keeps schedulers in a process-wide repository by name: two hosts in one process (tests, CLI
+            // verbs beside the app) must not meet there.
+            ["quartz.scheduler.instanceName"] = "GreenConsole-" + Guid.NewGuid().ToString("N")[..8],
             ["quartz.threadPool.maxConcurrency"] = "8",
         };
         var factory = new Quartz.Impl.StdSchedulerFactory(properties);
