@@ -31,6 +31,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
     private readonly ConcurrentDictionary<string, CloudState> _clouds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SshTarget> _masters = new(StringComparer.Ordinal);
     private readonly object _knownHostsLock = new();
+    private readonly string _pathSalt = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private int _disposed;
 
     public OpenSshRemoteShell(IOptions<OpenSshOptions> options, ILogger<OpenSshRemoteShell> logger, TimeProvider time)
@@ -208,7 +209,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                     {
                         recorder.Append(buffer.AsSpan(0, n));
                     }
-                    catch (InvalidDataException refused)
+                    catch (Exception refused) when (refused is InvalidDataException or UnsafeArchiveException)
                     {
                         // Never let the target's tar see the rest, nor finish: the half-written copy is discarded there.
                         SshProcess.Kill(consumer);
@@ -300,14 +301,29 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
 
     public async Task DisconnectAsync(SshTarget target, CancellationToken cancellationToken)
     {
-        Validate(target);
-        var path = ControlPath(target);
-        var known = _masters.TryRemove(path, out _);
-        if (known || File.Exists(path))
+        ArgumentNullException.ThrowIfNull(target);
+        // Under the cloud's master lock, so that a connection being opened right now is closed too, not left behind.
+        var state = Cloud(target.CloudId);
+        await state.MasterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await CloseMasterAsync(target, path, cancellationToken).ConfigureAwait(false);
+            var path = ControlPath(target);
+            foreach (var (open, master) in _masters.Where(m => m.Key == path || SameEndpoint(m.Value, target)).ToList())
+            {
+                if (_masters.TryRemove(open, out _))
+                {
+                    await CloseMasterAsync(master, open, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            state.MasterLock.Release();
         }
     }
+
+    private static bool SameEndpoint(SshTarget a, SshTarget b) =>
+        a.CloudId == b.CloudId && a.Username == b.Username && a.Host == b.Host && a.Port == b.Port;
 
     /// <summary>The SHA256 fingerprint this app trusts for the target's host key, or null before the first connection.</summary>
     public string? HostKeyFingerprint(SshTarget target) =>
@@ -327,8 +343,14 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         await Task.WhenAll(closing).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One socket per cloud and credentials: a changed password, key or pin gets a master of its own, so no command
+    /// ever rides on a connection that logged in with the old ones. The per-process salt keeps secrets out of the
+    /// name and never reuses a socket an earlier process left.
+    /// </summary>
     internal string ControlPath(SshTarget target) =>
-        Path.Combine(ControlDirectory, Hash($"{target.CloudId}\n{target.Username}\n{target.Host}\n{target.Port}", 16));
+        Path.Combine(ControlDirectory, Hash(
+            $"{_pathSalt}\n{target.CloudId}\n{target.Username}\n{target.Host}\n{target.Port}\n{target.Password}\n{target.KeyPath}\n{target.PinnedFingerprint}", 16));
 
     /// <summary>One known_hosts identity per cloud and endpoint: two clouds behind one host:port never share a trusted key.</summary>
     internal static string HostKeyAlias(SshTarget target)
@@ -360,13 +382,15 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 return;
             }
 
-            // A master opened with other credentials, key or pin (or left by an earlier process) must never carry
-            // on for this target: the changed credentials have to be checked by a fresh login.
-            if (_masters.TryRemove(path, out var stale) || File.Exists(path))
+            // Masters of this cloud opened with other credentials, key or pin are closed: what they still run was
+            // started with the old ones, and the administrator changed them for a reason.
+            foreach (var (stalePath, stale) in _masters.Where(m => m.Key != path && SameEndpoint(m.Value, target)).ToList())
             {
-                _logger.LogInformation("Replacing the SSH master of {Cloud}: {Reason}", target.CloudId,
-                    stale is null ? "a socket left by an earlier process" : "its credentials, key or pinned host key changed");
-                await CloseMasterAsync(stale ?? target, path, cancellationToken).ConfigureAwait(false);
+                if (_masters.TryRemove(stalePath, out _))
+                {
+                    _logger.LogInformation("Closing the SSH master of {Cloud}: its credentials, key or pinned host key changed", target.CloudId);
+                    await CloseMasterAsync(stale, stalePath, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var started = _time.GetTimestamp();
@@ -789,17 +813,20 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             .Select(f => Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar)
             .ToList();
         var full = Path.GetFullPath(target.KeyPath!, folders.Count > 0 ? folders[0] : System.Environment.CurrentDirectory);
+        // The messages reach the Clouds page and the API (a cloud's last error); where keys live stays in the log.
         if (!folders.Any(f => full.StartsWith(f, StringComparison.Ordinal)))
         {
+            _logger.LogWarning("Cloud {Cloud}: key path {KeyPath} is outside the key folders {Folders}", target.CloudId, target.KeyPath, string.Join(":", folders));
             throw new RemoteShellException(RemoteErrorKind.ClientError,
-                $"Cloud {target.CloudId}: key path '{target.KeyPath}' is outside the key folders {string.Join(", ", folders.Select(f => "'" + f + "'"))} (Ssh:KeyDirectories).");
+                $"Cloud {target.CloudId}: its key path is outside the key folders (Ssh:KeyDirectories); see the server log.");
         }
 
         var info = new FileInfo(full);
         if (!info.Exists || info.LinkTarget is not null)
         {
+            _logger.LogWarning("Cloud {Cloud}: key file {KeyFile} does not exist or is a link", target.CloudId, full);
             throw new RemoteShellException(RemoteErrorKind.ClientError,
-                $"Cloud {target.CloudId}: key file '{target.KeyPath}' does not exist in the key folders (Ssh:KeyDirectories), or is a link.");
+                $"Cloud {target.CloudId}: its key file does not exist in the key folders (Ssh:KeyDirectories), or is a link; see the server log.");
         }
 
         return full;

@@ -12,6 +12,11 @@ namespace GreenConsole.Agents.Ssh;
 /// </summary>
 internal sealed class TarStreamRecorder
 {
+    /// <summary>No checkpoint file comes near this; a larger size is a malformed or hostile header.</summary>
+    internal const long MaxEntryBytes = 4L << 40;
+
+    private const int MaxMetaBytes = 64 * 1024;
+
     private const int Block = 512;
     private readonly byte[] _header = new byte[Block];
     private readonly List<CopiedFile> _files = [];
@@ -32,7 +37,10 @@ internal sealed class TarStreamRecorder
     /// <summary>True once the two zero blocks that end an archive were read.</summary>
     public bool Ended => _zeroBlocks >= 2;
 
-    /// <summary>Feeds the next bytes of the stream; throws <see cref="InvalidDataException"/> on what a checkpoint may not hold.</summary>
+    /// <summary>
+    /// Feeds the next bytes of the stream; throws <see cref="UnsafeArchiveException"/> on what a checkpoint may not hold
+    /// and <see cref="InvalidDataException"/> on a stream that is not a well-formed tar.
+    /// </summary>
     public void Append(ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
@@ -100,8 +108,14 @@ internal sealed class TarStreamRecorder
 
         var type = (char)_header[156];
         var size = ReadOctal(124, 12);
+        if (size is < 0 or > MaxEntryBytes)
+        {
+            throw new InvalidDataException($"The copied archive has an entry of {size} bytes.");
+        }
+
         var name = Text(0, 100);
-        if (Encoding.ASCII.GetString(_header, 257, 5) == "ustar")
+        // Only POSIX ustar ("ustar\0" "00") has a name prefix at 345; GNU's "ustar  " keeps times there.
+        if (_header.AsSpan(257, 8).SequenceEqual("ustar\000"u8))
         {
             var prefix = Text(345, 155);
             if (prefix.Length > 0)
@@ -112,18 +126,12 @@ internal sealed class TarStreamRecorder
 
         switch (type)
         {
-            case 'L' or 'x':
-                if (size > 64 * 1024)
+            case 'L' or 'x' or 'g':
+                if (size > MaxMetaBytes)
                 {
                     throw new InvalidDataException($"The copied archive has a {size}-byte extended header.");
                 }
 
-                _meta = new MemoryStream();
-                _metaType = type;
-                Begin(size);
-                return;
-            case 'g':
-                // A global pax header carries defaults (times, charset), never a path of ours.
                 _meta = new MemoryStream();
                 _metaType = type;
                 Begin(size);
@@ -139,7 +147,7 @@ internal sealed class TarStreamRecorder
                 Begin(size);
                 return;
             default:
-                throw new InvalidDataException(
+                throw new UnsafeArchiveException(
                     $"The copied checkpoint holds '{Take(name)}', a {Describe(type)}; a checkpoint holds only files and folders.");
         }
     }
@@ -157,7 +165,7 @@ internal sealed class TarStreamRecorder
 
         if (name.Length == 0 || name.StartsWith('/') || name.Split('/').Any(p => p is ".." or ""))
         {
-            throw new InvalidDataException($"The copied archive names '{name}', a path outside the copied folder.");
+            throw new UnsafeArchiveException($"The copied archive names '{name}', a path outside the copied folder.");
         }
 
         return name;
@@ -182,9 +190,13 @@ internal sealed class TarStreamRecorder
             {
                 _longName = text.TrimEnd('\0');
             }
-            else if (_metaType == 'x')
+            else if (_metaType is 'x' or 'g')
             {
-                _paxPath = PaxPath(text);
+                var path = PaxRecords(text);
+                if (_metaType == 'x')
+                {
+                    _paxPath = path;
+                }
             }
 
             _meta = null;
@@ -199,19 +211,36 @@ internal sealed class TarStreamRecorder
         }
     }
 
-    private static string? PaxPath(string records)
+    /// <summary>
+    /// The path a pax header sets. Any record that would make the target's tar read the entry differently from this
+    /// recorder (a size, a link target) is refused, so the record and the extracted tree cannot disagree.
+    /// </summary>
+    private static string? PaxRecords(string records)
     {
+        string? path = null;
         // Records are "<len> key=value\n".
         foreach (var line in records.Split('\n'))
         {
             var space = line.IndexOf(' ', StringComparison.Ordinal);
-            if (space > 0 && line.AsSpan(space + 1).StartsWith("path=", StringComparison.Ordinal))
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (space <= 0 || eq < space)
             {
-                return line[(space + 6)..];
+                continue;
+            }
+
+            var key = line[(space + 1)..eq];
+            var value = line[(eq + 1)..];
+            if (key == "path")
+            {
+                path = value;
+            }
+            else if (key is "size" or "linkpath" or "GNU.sparse.size" or "GNU.sparse.map" or "GNU.sparse.realsize" || key.StartsWith("GNU.sparse", StringComparison.Ordinal))
+            {
+                throw new UnsafeArchiveException($"The copied archive has a pax '{key}' record, which a checkpoint copy does not use.");
             }
         }
 
-        return null;
+        return path;
     }
 
     private bool ChecksumMatches()
@@ -231,11 +260,16 @@ internal sealed class TarStreamRecorder
         var field = _header.AsSpan(offset, length);
         if ((field[0] & 0x80) != 0)
         {
-            // GNU base-256 for sizes of 8 GiB and more.
-            long v = field[0] & 0x7F;
-            foreach (var b in field[1..])
+            // GNU base-256 for sizes of 8 GiB and more: positive (0x80), and small enough for a long.
+            if (field[0] != 0x80 || field[1..^7].IndexOfAnyExcept((byte)0) >= 0)
             {
-                v = checked((v << 8) | b);
+                throw new InvalidDataException("The copied archive has a header number out of range.");
+            }
+
+            long v = 0;
+            foreach (var b in field[^7..])
+            {
+                v = (v << 8) | b;
             }
 
             return v;
@@ -274,3 +308,6 @@ internal sealed class TarStreamRecorder
         _ => string.Create(CultureInfo.InvariantCulture, $"tar entry of type '{type}'"),
     };
 }
+
+/// <summary>What the archive holds would be unsafe on the target (a link, a device, a path outside the folder): no copy can fix it.</summary>
+internal sealed class UnsafeArchiveException(string message) : Exception(message);

@@ -488,7 +488,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         {
             result = await _shell.CopyBetweenAsync(source, path, destination, path, cancellationToken).ConfigureAwait(false);
         }
-        catch (RemoteShellException e) when (e.InnerException is InvalidDataException refused)
+        catch (RemoteShellException e) when (e.InnerException is Ssh.UnsafeArchiveException refused)
         {
             throw new UntrustedCheckpointException(
                 $"Checkpoint {checkpoint} of job '{jobId}' from cloud {source.CloudId} was refused while copying: {refused.Message}", e);

@@ -214,34 +214,55 @@ _TORCH_DTYPES = {"float16", "float32", "float64", "bfloat16", "uint8", "int8", "
 
 
 def pickle_problems(data: bytes) -> List[str]:
-    """Every global a pickle names outside the allow-list, read statically (pickletools never runs it)."""
+    """Every global the pickles in data name outside the allow-list, read statically (pickletools never runs them).
+
+    A file may hold several pickles in a row (torch's legacy format, and any loader that calls load() again): all
+    are read, and bytes after the last one that do not parse as a pickle are refused too.
+    """
+    import io
     import pickletools
 
     problems: List[str] = []
-    strings: List[Optional[str]] = []  # the last pushed values, for STACK_GLOBAL (protocol 4+)
+    stream = io.BytesIO(data)
+    count = 0
     try:
-        for op, arg, _pos in pickletools.genops(data):
-            if op.name in ("GLOBAL", "INST"):
-                module, _, name = str(arg).partition(" ")
-                if not _safe_global(module, name):
-                    problems.append("names %s.%s, which a checkpoint may not contain" % (module, name))
-            elif op.name == "STACK_GLOBAL":
-                module, name = (strings[-2], strings[-1]) if len(strings) >= 2 else (None, None)
-                if module is None or name is None:
-                    problems.append("builds a global from computed values")
-                elif not _safe_global(module, name):
-                    problems.append("names %s.%s, which a checkpoint may not contain" % (module, name))
-            elif op.name in ("OBJ", "EXT1", "EXT2", "EXT4"):
-                problems.append("uses the %s opcode, which a checkpoint may not contain" % op.name)
-            if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
-                           "BINSTRING", "STRING"):
-                strings.append(str(arg))
-            elif op.name not in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT", "FRAME"):
-                strings.append(None)
-            del strings[:-2]
-    except Exception as e:  # noqa: BLE001 - a pickle that pickletools cannot read is not one we load
-        problems.append("is not a readable pickle: %s" % e)
+        while stream.tell() < len(data):
+            problems.extend(_one_pickle_problems(pickletools.genops(stream)))
+            count += 1
+    except Exception as e:  # noqa: BLE001 - bytes that pickletools cannot read are not ones we load
+        problems.append("is not a readable pickle%s: %s" % (" after pickle %d" % count if count else "", e))
     return sorted(set(problems))
+
+
+def _one_pickle_problems(ops) -> List[str]:
+    problems: List[str] = []
+    strings: List[Optional[str]] = []  # the last pushed values, for STACK_GLOBAL (protocol 4+)
+
+    def check(module: Optional[str], name: Optional[str]) -> None:
+        if module is None or name is None:
+            problems.append("builds a global from computed values")
+        elif "." in name or not _safe_global(module, name):
+            # A dotted name is a getattr chain (protocol 4): never a plain tensor part.
+            problems.append("names %s.%s, which a checkpoint may not contain" % (module, name))
+
+    for op, arg, _pos in ops:
+        if op.name in ("GLOBAL", "INST"):
+            module, _, name = str(arg).partition(" ")
+            check(module, name)
+        elif op.name == "STACK_GLOBAL":
+            check(*((strings[-2], strings[-1]) if len(strings) >= 2 else (None, None)))
+        elif op.name in ("OBJ", "EXT1", "EXT2", "EXT4"):
+            problems.append("uses the %s opcode, which a checkpoint may not contain" % op.name)
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
+                       "BINSTRING", "STRING"):
+            strings.append(str(arg))
+        elif op.name not in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT", "FRAME"):
+            strings.append(None)
+        del strings[:-2]
+    return problems
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def file_pickle_problems(full: str) -> List[str]:
@@ -251,7 +272,10 @@ def file_pickle_problems(full: str) -> List[str]:
     if not full.endswith(_PICKLE_SUFFIXES):
         return []
     try:
-        if zipfile.is_zipfile(full):
+        with open(full, "rb") as f:
+            head = f.read(4)
+        # Loaders decide by the first bytes (a zip directory at the end of a pickle would fool is_zipfile).
+        if head == _ZIP_MAGIC:
             problems = []
             with zipfile.ZipFile(full) as z:
                 for info in z.infolist():
