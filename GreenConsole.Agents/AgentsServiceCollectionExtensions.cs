@@ -22,10 +22,7 @@ public static class AgentsServiceCollectionExtensions
             return services;
         }
 
-        services.AddOptions<OpenSshOptions>()
-            .Bind(configuration.GetSection(OpenSshOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<OpenSshOptions>(configuration, OpenSshOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OpenSshRemoteShell>();
         services.TryAddSingleton<IRemoteShell>(sp => sp.GetRequiredService<OpenSshRemoteShell>());

@@ -30,20 +30,18 @@ public static class TelemetryServiceCollectionExtensions
             return services;
         }
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<CarbonOptions>().Bind(configuration.GetSection(CarbonOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CarbonTraceOptions>().Bind(configuration.GetSection(CarbonTraceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CarbonYearlyOptions>().Bind(configuration.GetSection(CarbonYearlyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ElectricityMapsOptions>()
-            .Bind(configuration.GetSection(ElectricityMapsOptions.SectionName))
+        services.AddValidatedOptions<CarbonOptions>(configuration, CarbonOptions.SectionName);
+        services.AddValidatedOptions<CarbonTraceOptions>(configuration, CarbonTraceOptions.SectionName);
+        services.AddValidatedOptions<CarbonYearlyOptions>(configuration, CarbonYearlyOptions.SectionName);
+        // Validation runs after every post-configure step, so the token from the environment is validated too.
+        services.AddValidatedOptions<ElectricityMapsOptions>(configuration, ElectricityMapsOptions.SectionName)
             .PostConfigure(o =>
             {
                 if (string.IsNullOrWhiteSpace(o.Token))
                 {
                     o.Token = Environment.GetEnvironmentVariable(ElectricityMapsOptions.TokenEnvironmentVariable);
                 }
-            })
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            });
 
         services.AddHttpClient(ElectricityMapsClient.HttpClientName, (sp, http) =>
         {
@@ -82,7 +80,7 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddGreenConsoleProbes(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<ProbeOptions>().Bind(configuration.GetSection(ProbeOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ProbeOptions>(configuration, ProbeOptions.SectionName);
         services.TryAddSingleton<IHardwareProbe, SshHardwareProbe>();
         return services;
     }

@@ -17,10 +17,7 @@ public static class TrainingAgentServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<TrainingAgentOptions>()
-            .Bind(configuration.GetSection(TrainingAgentOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<TrainingAgentOptions>(configuration, TrainingAgentOptions.SectionName);
         services.TryAddSingleton<ITrainingAgent, RemoteTrainingAgent>();
         return services;
     }

@@ -6,11 +6,21 @@ cd "$(dirname "$0")/.."
 
 project=GreenConsole.Web
 config=${GC_CONFIGURATION:-Release}
-app="$project/bin/$config/net9.0/linux-x64/GreenConsole.Web"
+app="$project/bin/$config/net10.0/GreenConsole.Web"
+stamp="$project/obj/$config/.gc-run-built"
 
 build() {
+  # A CLI verb must not spend seconds in dotnet build when nothing changed: build only when a source, project or
+  # settings file is newer than the last build this script made.
+  if [ -x "$app" ] && [ -f "$stamp" ] && [ -z "$(find GreenConsole.Core GreenConsole.Agents GreenConsole.Web \
+      Directory.Build.props Directory.Packages.props appsettings.json data/carbon \
+      \( -path '*/bin' -o -path '*/obj' -o -path '*/node_modules' -o -path '*/wwwroot/lib' \) -prune -o \
+      -type f -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
   # Quiet, so that stdout carries only the app's own output (a CLI verb's JSON lines or tables).
   dotnet build "$project" -c "$config" -nologo -v q "-clp:ErrorsOnly;NoSummary" >&2
+  mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 }
 
 # The app runs from the repository root, so relative settings (data/greenconsole.db, .lab/) resolve here.

@@ -143,7 +143,7 @@ public sealed class GreenConsoleServer : IAsyncDisposable
     private static string FindWebBinary(string repoRoot)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(repoRoot, "GreenConsole.Web", "bin", configuration, "net9.0", "linux-x64", "GreenConsole.Web");
+        var path = Path.Combine(repoRoot, "GreenConsole.Web", "bin", configuration, "net10.0", "GreenConsole.Web");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the web app first: {path} is missing.");
     }
 

@@ -83,8 +83,8 @@ public static class GreenConsoleExtensions
 
     public static WebApplicationBuilder AddGreenConsoleDashboard(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<Dashboard.MapOptions>().Bind(builder.Configuration.GetSection(Dashboard.MapOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<Dashboard.DashboardOptions>().Bind(builder.Configuration.GetSection(Dashboard.DashboardOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<Dashboard.MapOptions>(builder.Configuration, Dashboard.MapOptions.Section);
+        builder.Services.AddValidatedOptions<Dashboard.DashboardOptions>(builder.Configuration, Dashboard.DashboardOptions.Section);
         // The carbon chain is shared with telemetry and jobs; only the first registration takes effect.
         builder.Services.AddGreenConsoleCarbon(builder.Configuration);
         builder.Services.AddSingleton<Dashboard.CarbonMapBuilder>();
@@ -98,7 +98,7 @@ public static class GreenConsoleExtensions
 
     public static WebApplicationBuilder AddGreenConsoleTerminals(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<Terminals.TerminalOptions>().Bind(builder.Configuration.GetSection(Terminals.TerminalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<Terminals.TerminalOptions>(builder.Configuration, Terminals.TerminalOptions.Section);
         builder.Services.AddSingleton<Terminals.TerminalSessionManager>();
         builder.Services.AddHostedService<Terminals.TerminalShutdown>();
         return builder;
@@ -106,7 +106,7 @@ public static class GreenConsoleExtensions
 
     public static WebApplicationBuilder AddGreenConsoleHealth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HealthOptions>().Bind(builder.Configuration.GetSection(HealthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<HealthOptions>(builder.Configuration, HealthOptions.Section);
         builder.Services.AddSingleton<CloudHealthStore>();
         builder.Services.AddSingleton<CloudHealthChecker>();
         builder.Services.AddSingleton<HostKeyTrustService>();

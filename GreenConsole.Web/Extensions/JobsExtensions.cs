@@ -26,7 +26,7 @@ public static class JobsExtensions
     public static IServiceCollection AddGreenConsoleJobServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<JobsOptions>(configuration, JobsOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>());
         services.AddGreenConsoleSsh(configuration);
         services.AddGreenConsoleTrainingAgent(configuration);

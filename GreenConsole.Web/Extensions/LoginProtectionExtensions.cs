@@ -27,10 +27,7 @@ public static class LoginProtectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<LoginProtectionOptions>()
-            .Bind(builder.Configuration.GetSection(LoginProtectionOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<LoginProtectionOptions>(builder.Configuration, LoginProtectionOptions.Section);
 
         // The limits come from validated options, which exist only once the container does.
         services.AddRateLimiter(_ => { });

@@ -16,7 +16,7 @@ public static class PersistenceExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(DatabaseOptions.SectionName);
-        services.AddOptions<DatabaseOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<DatabaseOptions>(configuration, DatabaseOptions.SectionName);
 
         // Data Protection must know its key folder while services are registered, before options exist.
         // A blank path fails options validation at start; this copy only has to yield some folder until then.

@@ -44,7 +44,7 @@ public static class TelemetryExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddGreenConsoleCarbon(configuration);
         services.AddGreenConsoleProbes(configuration);
-        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<TelemetryOptions>(configuration, TelemetryOptions.Section);
         services.TryAddSingleton<TelemetryStore>();
         services.TryAddSingleton<TelemetryWriter>();
         services.TryAddSingleton<TelemetryPoller>();
