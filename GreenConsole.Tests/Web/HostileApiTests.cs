@@ -26,18 +26,11 @@ public sealed class HostileApiTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        _factory = TestWebApp.Create(_folder, new Dictionary<string, string>
         {
-            web.UseSetting("Database:Path", Path.Combine(_folder.FullName, "db", "greenconsole.db"));
-            web.UseSetting("Ssh:DataDirectory", Path.Combine(_folder.FullName, "ssh"));
-            web.UseSetting("Auth:AdminPassword", "hostile-api-test-password");
-            web.UseSetting("Auth:RevalidationSeconds", "1");
-            web.UseSetting("Lab:AutoImport", "false");
-            web.UseSetting("Carbon:Trace:FilePath", TelemetryRepoPaths.HourlyTrace);
-            web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
-            web.UseSetting("Health:IntervalSeconds", "3600");
-            web.ConfigureTestServices(HeaderRoleAuth.Use);
-        });
+            ["Auth:RevalidationSeconds"] = "1",
+            ["Health:IntervalSeconds"] = "3600",
+        }, web => web.ConfigureTestServices(HeaderRoleAuth.Use));
         return Task.CompletedTask;
     }
 

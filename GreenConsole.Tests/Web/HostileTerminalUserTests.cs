@@ -20,17 +20,12 @@ public sealed class HostileTerminalUserTests(SshLabFixture lab) : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        _factory = TestWebApp.Create(_folder, new Dictionary<string, string>
         {
-            web.UseSetting("Database:Path", Path.Combine(_folder.FullName, "db", "greenconsole.db"));
-            web.UseSetting("Ssh:DataDirectory", Path.Combine(_folder.FullName, "ssh"));
-            web.UseSetting("Ssh:KeyDirectories", Path.GetTempPath());
-            web.UseSetting("Auth:AdminPassword", "hostile-term-test-password");
-            web.UseSetting("Lab:AutoImport", "false");
-            web.UseSetting("Carbon:Trace:FilePath", TelemetryRepoPaths.HourlyTrace);
-            web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
-            web.UseSetting("Health:IntervalSeconds", "3600");
-            web.UseSetting("Terminals:MaxSessionsPerUser", "1");
+            // The lab's keys live in its folder under the temp directory.
+            ["Ssh:KeyDirectories"] = Path.GetTempPath(),
+            ["Health:IntervalSeconds"] = "3600",
+            ["Terminals:MaxSessionsPerUser"] = "1",
         });
         return Task.CompletedTask;
     }

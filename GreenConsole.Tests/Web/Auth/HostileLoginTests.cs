@@ -147,19 +147,12 @@ public sealed partial class HostileLoginTests : IAsyncLifetime
 
     private WebApplicationFactory<Program> Start(int permitLimit, int revalidationSeconds = 60)
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        _factory = TestWebApp.Create(_folder, new Dictionary<string, string>
         {
-            web.UseSetting("Database:Path", Path.Combine(_folder.FullName, "db", "greenconsole.db"));
-            web.UseSetting("Ssh:DataDirectory", Path.Combine(_folder.FullName, "ssh"));
-            web.UseSetting("Auth:AdminPassword", "hostile-login-test-password");
-            web.UseSetting("Lab:AutoImport", "false");
-            web.UseSetting("Carbon:Trace:FilePath", TelemetryRepoPaths.HourlyTrace);
-            web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
-            web.UseSetting("Auth:LoginRateLimit:PermitLimit", permitLimit.ToString(CultureInfo.InvariantCulture));
-            web.UseSetting("Auth:LoginRateLimit:WindowSeconds", "60");
-            web.UseSetting("Auth:RevalidationSeconds", revalidationSeconds.ToString(CultureInfo.InvariantCulture));
-            web.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(_logs));
-        });
+            ["Auth:LoginRateLimit:PermitLimit"] = permitLimit.ToString(CultureInfo.InvariantCulture),
+            ["Auth:LoginRateLimit:WindowSeconds"] = "60",
+            ["Auth:RevalidationSeconds"] = revalidationSeconds.ToString(CultureInfo.InvariantCulture),
+        }, web => web.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(_logs)));
         return _factory;
     }
 

@@ -72,10 +72,10 @@ internal static class HostileCloud
 }
 
 [Collection(SshLabCollection.Name)]
-public sealed class HostileCheckpointMigrationTests(SshLabFixture lab) : IAsyncLifetime
+public sealed class HostileCloudJobTests(SshLabFixture lab) : IAsyncLifetime
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-hostile-ckpt-");
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-hostile-job-");
     private readonly MigrationTestClock _clock = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -130,22 +130,6 @@ public sealed class HostileCheckpointMigrationTests(SshLabFixture lab) : IAsyncL
         }
 
         Assert.False(File.Exists(marker));
-    }
-}
-
-[Collection(SshLabCollection.Name)]
-public sealed class HostileStatusOutputTests(SshLabFixture lab) : IAsyncLifetime
-{
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("gc-hostile-status-");
-    private readonly MigrationTestClock _clock = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        _folder.Delete(recursive: true);
-        return Task.CompletedTask;
     }
 
     [Fact]

@@ -25,17 +25,8 @@ public sealed class TelemetryApiTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Database:Path", Path.Combine(_folder.FullName, "db", "greenconsole.db"));
-            web.UseSetting("Ssh:DataDirectory", Path.Combine(_folder.FullName, "ssh"));
-            web.UseSetting("Auth:AdminPassword", "telemetry-api-test-password");
-            web.UseSetting("Lab:AutoImport", "false");
-            web.UseSetting("Carbon:Trace:FilePath", TelemetryRepoPaths.HourlyTrace);
-            web.UseSetting("Carbon:Yearly:FilePath", TelemetryRepoPaths.Yearly);
-            web.UseSetting("Telemetry:WriterFlushSeconds", "3600");
-            web.ConfigureTestServices(HeaderRoleAuth.Use);
-        });
+        _factory = TestWebApp.Create(_folder, new Dictionary<string, string> { ["Telemetry:WriterFlushSeconds"] = "3600" },
+            web => web.ConfigureTestServices(HeaderRoleAuth.Use));
         return Task.CompletedTask;
     }
 
