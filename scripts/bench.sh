@@ -25,6 +25,8 @@ private_lab() {
   export LAB_DIR="${LAB_DIR:-$(mktemp -d /tmp/gc-bench-lab-XXXXXX)}"
   export LAB_PORT_BASE="${LAB_PORT_BASE:-$(( 40000 + RANDOM % 20000 ))}"
   export LAB_USER_PREFIX="${LAB_USER_PREFIX:-gcb$(printf '%04d' $((RANDOM % 10000)))-}"
+  # Key files may only come from the configured key folders; the private lab keeps its key in its own folder.
+  export Ssh__KeyDirectories="${Ssh__KeyDirectories:-data/ssh/keys:.lab/keys}:$LAB_DIR/keys"
   cleanup() { "$root/scripts/lab.sh" down >/dev/null 2>&1 || true; rm -rf "$LAB_DIR"; }
   trap cleanup EXIT
   "$root/scripts/lab.sh" up >/dev/null

@@ -197,35 +197,43 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         var recorder = new TarStreamRecorder();
         try
         {
-            var buffer = new byte[128 * 1024];
+            // Two buffers: the controller hashes one chunk (its own record) while it writes it and reads the next,
+            // so the record costs no time on the copy's path.
+            var buffers = new[] { new byte[1024 * 1024], new byte[1024 * 1024] };
             var input = producer.StandardOutput.BaseStream;
             var output = consumer.StandardInput.BaseStream;
+            var hashing = Task.CompletedTask;
             try
             {
                 int n;
-                while ((n = await input.ReadAsync(buffer, linked.Token).ConfigureAwait(false)) > 0)
+                var i = 0;
+                while ((n = await input.ReadAsync(buffers[i], linked.Token).ConfigureAwait(false)) > 0)
                 {
-                    try
-                    {
-                        recorder.Append(buffer.AsSpan(0, n));
-                    }
-                    catch (Exception refused) when (refused is InvalidDataException or UnsafeArchiveException)
-                    {
-                        // Never let the target's tar see the rest, nor finish: the half-written copy is discarded there.
-                        SshProcess.Kill(consumer);
-                        SshProcess.Kill(producer);
-                        _logger.LogWarning("Copy from cloud {SourceCloud} to {DestinationCloud} refused: {Reason}", source.CloudId, destination.CloudId, refused.Message);
-                        throw new RemoteShellException(RemoteErrorKind.TransferFailed,
-                            $"Copy of '{sourcePath}' from cloud {source.CloudId} to {destination.CloudId} refused: {refused.Message}", refused);
-                    }
-
-                    await output.WriteAsync(buffer.AsMemory(0, n), linked.Token).ConfigureAwait(false);
+                    var chunk = buffers[i].AsMemory(0, n);
+                    await hashing.ConfigureAwait(false);
+                    hashing = Task.Run(() => recorder.Append(chunk.Span), CancellationToken.None);
+                    await output.WriteAsync(chunk, linked.Token).ConfigureAwait(false);
                     bytes += n;
+                    i ^= 1;
                 }
+
+                await hashing.ConfigureAwait(false);
+            }
+            catch (Exception refused) when (refused is InvalidDataException or UnsafeArchiveException)
+            {
+                // Never let the target's tar see the rest, nor finish: the half-written copy is discarded there.
+                SshProcess.Kill(consumer);
+                SshProcess.Kill(producer);
+                _logger.LogWarning("Copy from cloud {SourceCloud} to {DestinationCloud} refused: {Reason}", source.CloudId, destination.CloudId, refused.Message);
+                throw new RemoteShellException(RemoteErrorKind.TransferFailed,
+                    $"Copy of '{sourcePath}' from cloud {source.CloudId} to {destination.CloudId} refused: {refused.Message}", refused);
             }
             catch (IOException)
             {
-                // The consumer died mid-stream; its exit code and stderr below say why.
+                // The consumer died mid-stream; its exit code and stderr below say why. The chunk being hashed is
+                // waited for, so nothing touches the record after this.
+                await hashing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                    .ConfigureAwait(false);
             }
             finally
             {
