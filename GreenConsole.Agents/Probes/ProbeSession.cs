@@ -26,7 +26,7 @@ internal sealed class ProbeSession : IAsyncDisposable
     /// <summary>The target the session was opened for; a changed target needs a new session.</summary>
     public SshTarget Target { get; }
 
-    public int ProcessId => _remote.ProcessId;
+    public int? ProcessId => _remote.ProcessId;
 
     /// <summary>An answer is some 30 lines (more with many GPUs); these caps leave room for hundreds of GPUs.</summary>
     internal const int MaxAnswerLines = 4096;

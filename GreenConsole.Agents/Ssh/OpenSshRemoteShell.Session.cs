@@ -9,7 +9,7 @@ internal sealed partial class OpenSshRemoteShell
 {
     /// <summary>
     /// Starts one <c>ssh -T</c> client over the cloud's master connection, with stdin and stdout left open. The
-    /// session holds no slot of <see cref="OpenSshOptions.MaxSessionsPerCloud"/> once started: that limit stays below
+    /// session holds no slot of <see cref="SshOptions.MaxSessionsPerCloud"/> once started: that limit stays below
     /// sshd's MaxSessions (10) with room for it, and holding a slot for hours would starve transfers and jobs.
     /// </summary>
     public async Task<IRemoteSession> OpenSessionAsync(SshTarget target, string command, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ internal sealed partial class OpenSshRemoteShell
             _stderrDrain = DrainStderrAsync();
         }
 
-        public int ProcessId { get; }
+        public int? ProcessId { get; }
 
         public bool HasExited
         {

@@ -24,22 +24,22 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
 
     private static readonly UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private readonly OpenSshOptions _options;
+    private readonly SshOptions _options;
     private readonly ILogger<OpenSshRemoteShell> _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _global;
-    private readonly ConcurrentDictionary<string, CloudState> _clouds = new(StringComparer.Ordinal);
+    private readonly SshSessionLimiter _limiter;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _masterLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SshTarget> _masters = new(StringComparer.Ordinal);
     private readonly object _knownHostsLock = new();
     private readonly string _pathSalt = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private int _disposed;
 
-    public OpenSshRemoteShell(IOptions<OpenSshOptions> options, ILogger<OpenSshRemoteShell> logger, TimeProvider time)
+    public OpenSshRemoteShell(IOptions<SshOptions> options, ILogger<OpenSshRemoteShell> logger, TimeProvider time)
     {
         _options = options.Value;
         _logger = logger;
         _time = time;
-        _global = new SemaphoreSlim(_options.MaxParallelSessions, _options.MaxParallelSessions);
+        _limiter = new SshSessionLimiter(_options.MaxParallelSessions, _options.MaxSessionsPerCloud);
 
         DataDirectory = Path.GetFullPath(_options.DataDirectory);
         CreatePrivateDirectory(DataDirectory);
@@ -74,7 +74,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             .ConfigureAwait(false);
 
         var runId = _options.KillRemoteOnAbort ? Guid.NewGuid().ToString("N")[..16] : null;
-        var remote = runId is null ? command : WrapForKill(command, runId);
+        var remote = runId is null ? command : RemoteKill.Wrap(command, runId);
         var remaining = timeout - _time.GetElapsedTime(started);
         if (remaining <= TimeSpan.Zero)
         {
@@ -175,13 +175,8 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             EnsureMasterAsync(source, setup, cancellationToken),
             EnsureMasterAsync(destination, setup, cancellationToken)).ConfigureAwait(false);
 
-        var (srcParent, srcName) = RemoteQuoting.Split(sourcePath);
-        var (dstParent, _) = RemoteQuoting.Split(destinationPath);
-        var pack = $"tar -C {RemoteQuoting.QuotePath(srcParent)} -cf - -- {RemoteQuoting.Quote(srcName)}";
-        var unpack =
-            $"set -e; d={RemoteQuoting.QuotePath(dstParent)}; mkdir -p -- \"$d\"; t=$(mktemp -d \"$d/.gc-copy.XXXXXX\"); " +
-            "trap 'rm -rf -- \"$t\"' EXIT; tar -C \"$t\" -xf -; " +
-            $"rm -rf -- {RemoteQuoting.QuotePath(destinationPath)}; mv -- \"$t\"/{RemoteQuoting.Quote(srcName)} {RemoteQuoting.QuotePath(destinationPath)}";
+        var pack = TreeCopy.PackCommand(sourcePath);
+        var unpack = TreeCopy.UnpackCommand(sourcePath, destinationPath);
 
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(_options.TransferTimeoutSeconds), _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
@@ -197,27 +192,11 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         var recorder = new TarStreamRecorder();
         try
         {
-            // Two buffers: the controller hashes one chunk (its own record) while it writes it and reads the next,
-            // so the record costs no time on the copy's path.
-            var buffers = new[] { new byte[1024 * 1024], new byte[1024 * 1024] };
-            var input = producer.StandardOutput.BaseStream;
-            var output = consumer.StandardInput.BaseStream;
-            var hashing = Task.CompletedTask;
             try
             {
-                int n;
-                var i = 0;
-                while ((n = await input.ReadAsync(buffers[i], linked.Token).ConfigureAwait(false)) > 0)
-                {
-                    var chunk = buffers[i].AsMemory(0, n);
-                    await hashing.ConfigureAwait(false);
-                    hashing = Task.Run(() => recorder.Append(chunk.Span), CancellationToken.None);
-                    await output.WriteAsync(chunk, linked.Token).ConfigureAwait(false);
-                    bytes += n;
-                    i ^= 1;
-                }
-
-                await hashing.ConfigureAwait(false);
+                // An IOException is the consumer dying mid-stream; its exit code and stderr below say why.
+                bytes = await TreeCopy.RelayAsync(producer.StandardOutput.BaseStream, consumer.StandardInput.BaseStream, recorder,
+                    static e => e is IOException, linked.Token).ConfigureAwait(false);
             }
             catch (Exception refused) when (refused is InvalidDataException or UnsafeArchiveException)
             {
@@ -227,13 +206,6 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
                 _logger.LogWarning("Copy from cloud {SourceCloud} to {DestinationCloud} refused: {Reason}", source.CloudId, destination.CloudId, refused.Message);
                 throw new RemoteShellException(RemoteErrorKind.TransferFailed,
                     $"Copy of '{sourcePath}' from cloud {source.CloudId} to {destination.CloudId} refused: {refused.Message}", refused);
-            }
-            catch (IOException)
-            {
-                // The consumer died mid-stream; its exit code and stderr below say why. The chunk being hashed is
-                // waited for, so nothing touches the record after this.
-                await hashing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-                    .ConfigureAwait(false);
             }
             finally
             {
@@ -311,12 +283,12 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
     {
         ArgumentNullException.ThrowIfNull(target);
         // Under the cloud's master lock, so that a connection being opened right now is closed too, not left behind.
-        var state = Cloud(target.CloudId);
-        await state.MasterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var masterLock = MasterLock(target.CloudId);
+        await masterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var path = ControlPath(target);
-            foreach (var (open, master) in _masters.Where(m => m.Key == path || SameEndpoint(m.Value, target)).ToList())
+            foreach (var (open, master) in _masters.Where(m => m.Key == path || SshTargetRules.SameEndpoint(m.Value, target)).ToList())
             {
                 if (_masters.TryRemove(open, out _))
                 {
@@ -326,12 +298,9 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         }
         finally
         {
-            state.MasterLock.Release();
+            masterLock.Release();
         }
     }
-
-    private static bool SameEndpoint(SshTarget a, SshTarget b) =>
-        a.CloudId == b.CloudId && a.Username == b.Username && a.Host == b.Host && a.Port == b.Port;
 
     /// <summary>The SHA256 fingerprint this app trusts for the target's host key, or null before the first connection.</summary>
     public string? HostKeyFingerprint(SshTarget target) =>
@@ -360,17 +329,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         Path.Combine(ControlDirectory, Hash(
             $"{_pathSalt}\n{target.CloudId}\n{target.Username}\n{target.Host}\n{target.Port}\n{target.Password}\n{target.KeyPath}\n{target.PinnedFingerprint}", 16));
 
-    /// <summary>One known_hosts identity per cloud and endpoint: two clouds behind one host:port never share a trusted key.</summary>
-    internal static string HostKeyAlias(SshTarget target)
-    {
-        var clean = new string(target.CloudId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
-        if (clean.Length > 40)
-        {
-            clean = clean[..40];
-        }
-
-        return $"gc-{clean}-{Hash($"{target.CloudId}\n{target.Host}\n{target.Port}", 8)}";
-    }
+    internal static string HostKeyAlias(SshTarget target) => SshTargetRules.HostKeyAlias(target);
 
     private async Task EnsureMasterAsync(SshTarget target, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -381,8 +340,8 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             return;
         }
 
-        var state = Cloud(target.CloudId);
-        await state.MasterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var masterLock = MasterLock(target.CloudId);
+        await masterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_masters.TryGetValue(path, out open) && open == target && File.Exists(path))
@@ -392,7 +351,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
 
             // Masters of this cloud opened with other credentials, key or pin are closed: what they still run was
             // started with the old ones, and the administrator changed them for a reason.
-            foreach (var (stalePath, stale) in _masters.Where(m => m.Key != path && SameEndpoint(m.Value, target)).ToList())
+            foreach (var (stalePath, stale) in _masters.Where(m => m.Key != path && SshTargetRules.SameEndpoint(m.Value, target)).ToList())
             {
                 if (_masters.TryRemove(stalePath, out _))
                 {
@@ -434,7 +393,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         }
         finally
         {
-            state.MasterLock.Release();
+            masterLock.Release();
         }
     }
 
@@ -573,8 +532,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             return;
         }
 
-        var pidFile = PidFile(runId);
-        var kill = $"p=$(cat {pidFile} 2>/dev/null) && [ -n \"$p\" ] && kill -TERM -- -\"$p\" 2>/dev/null; rm -f {pidFile}; true";
+        var kill = RemoteKill.Command(runId);
         try
         {
             var r = await RunInternalAsync(target, kill, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds * 2), CancellationToken.None)
@@ -586,18 +544,6 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             _logger.LogWarning("Could not stop the remote process of an aborted command on {Cloud}: {Kind}", target.CloudId, ex.Kind);
         }
     }
-
-    /// <summary>
-    /// sshd starts every command in its own session, so the login shell's pid is its process group; recording it lets
-    /// a timeout or cancellation kill the remote work instead of only the local client.
-    /// </summary>
-    private static string WrapForKill(string command, string runId)
-    {
-        var pidFile = PidFile(runId);
-        return $"echo $$ >{pidFile} 2>/dev/null; trap 'rm -f {pidFile}' EXIT; {command}";
-    }
-
-    private static string PidFile(string runId) => $"/tmp/.gc-run-{runId}.pid";
 
     private async Task CloseMasterAsync(SshTarget target, string path, CancellationToken cancellationToken)
     {
@@ -781,96 +727,19 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
             $"The command on cloud {target.CloudId} ({target}) did not finish within {timeout.TotalSeconds:0.###} s and was stopped.");
     }
 
-    private static string Redact(SshTarget target, string text) =>
-        string.IsNullOrEmpty(target.Password) ? text : text.Replace(target.Password, "***", StringComparison.Ordinal);
+    private static string Redact(SshTarget target, string text) => SshTargetRules.Redact(target, text);
 
-    private void Validate(SshTarget target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        static bool Bad(string s) => string.IsNullOrWhiteSpace(s) || s.StartsWith('-') || s.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '%');
-        // A target that breaks these rules is a configuration error of that cloud (ClientError), never a crash.
-        if (Bad(target.Host))
-        {
-            throw new RemoteShellException(RemoteErrorKind.ClientError, $"Cloud {target.CloudId}: host '{target.Host}' is not a valid host name or address.");
-        }
+    private void Validate(SshTarget target) => SshTargetRules.Validate(target, _options, _logger);
 
-        if (!SshNames.IsValidUsername(target.Username))
-        {
-            throw new RemoteShellException(RemoteErrorKind.ClientError,
-                $"Cloud {target.CloudId}: user name '{target.Username}' is not valid for ssh ({SshNames.UsernameRule}).");
-        }
+    internal string KeyFile(SshTarget target) => SshTargetRules.KeyFile(target, _options, _logger);
 
-        if (target.Port is < 1 or > 65535)
-        {
-            throw new RemoteShellException(RemoteErrorKind.ClientError, $"Cloud {target.CloudId}: port {target.Port} is outside 1-65535.");
-        }
-
-        if (!string.IsNullOrEmpty(target.KeyPath))
-        {
-            KeyFile(target);
-        }
-    }
-
-    /// <summary>
-    /// The key file of a target, confined to Ssh:KeyDirectory: a key path comes from an uploaded CSV, and it must not
-    /// let an upload point ssh at any file the app can read.
-    /// </summary>
-    internal string KeyFile(SshTarget target)
-    {
-        var folders = _options.KeyDirectories.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(f => Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar)
-            .ToList();
-        var full = Path.GetFullPath(target.KeyPath!, folders.Count > 0 ? folders[0] : System.Environment.CurrentDirectory);
-        // The messages reach the Clouds page and the API (a cloud's last error); where keys live stays in the log.
-        if (!folders.Any(f => full.StartsWith(f, StringComparison.Ordinal)))
-        {
-            _logger.LogWarning("Cloud {Cloud}: key path {KeyPath} is outside the key folders {Folders}", target.CloudId, target.KeyPath, string.Join(":", folders));
-            throw new RemoteShellException(RemoteErrorKind.ClientError,
-                $"Cloud {target.CloudId}: its key path is outside the key folders (Ssh:KeyDirectories); see the server log.");
-        }
-
-        var info = new FileInfo(full);
-        if (!info.Exists || info.LinkTarget is not null)
-        {
-            _logger.LogWarning("Cloud {Cloud}: key file {KeyFile} does not exist or is a link", target.CloudId, full);
-            throw new RemoteShellException(RemoteErrorKind.ClientError,
-                $"Cloud {target.CloudId}: its key file does not exist in the key folders (Ssh:KeyDirectories), or is a link; see the server log.");
-        }
-
-        return full;
-    }
-
-    private async Task<Lease> AcquireAsync(SshTarget[] targets, CancellationToken cancellationToken)
+    private Task<IDisposable> AcquireAsync(SshTarget[] targets, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var taken = new List<SemaphoreSlim>(3);
-        try
-        {
-            await _global.WaitAsync(cancellationToken).ConfigureAwait(false);
-            taken.Add(_global);
-
-            // A fixed order across clouds keeps two opposite copies from each holding one slot and waiting for the other.
-            foreach (var id in targets.Select(t => t.CloudId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-            {
-                var sessions = Cloud(id).Sessions;
-                await sessions.WaitAsync(cancellationToken).ConfigureAwait(false);
-                taken.Add(sessions);
-            }
-        }
-        catch
-        {
-            foreach (var s in taken)
-            {
-                s.Release();
-            }
-
-            throw;
-        }
-
-        return new Lease(taken);
+        return _limiter.AcquireAsync(targets.Select(t => t.CloudId), cancellationToken);
     }
 
-    private CloudState Cloud(string cloudId) => _clouds.GetOrAdd(cloudId, _ => new CloudState(_options.MaxSessionsPerCloud));
+    private SemaphoreSlim MasterLock(string cloudId) => _masterLocks.GetOrAdd(cloudId, _ => new SemaphoreSlim(1, 1));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -878,8 +747,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
 
     private static string EscapePercent(string path) => path.Replace("%", "%%", StringComparison.Ordinal);
 
-    private static string Hash(string text, int hexChars) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..hexChars];
+    private static string Hash(string text, int hexChars) => SshTargetRules.Hash(text, hexChars);
 
     private static string ChooseControlDirectory(string dataDirectory)
     {
@@ -893,17 +761,7 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         return $"/tmp/gcssh-{Hash(System.Environment.UserName + "\n" + dataDirectory, 12)}";
     }
 
-    private static void CreatePrivateDirectory(string path)
-    {
-        var info = new DirectoryInfo(path);
-        if (info.Exists && info.LinkTarget is not null)
-        {
-            throw new RemoteShellException(RemoteErrorKind.ClientError, $"SSH folder '{path}' is a symbolic link; refusing to use it.");
-        }
-
-        Directory.CreateDirectory(path);
-        RestrictToOwner(path, OwnerOnly);
-    }
+    private static void CreatePrivateDirectory(string path) => OwnerOnlyFolder.Create(path);
 
     private static void WriteAskPass(string path)
     {
@@ -920,38 +778,8 @@ internal sealed partial class OpenSshRemoteShell : IRemoteShell, IAsyncDisposabl
         RestrictToOwner(path, OwnerOnly);
     }
 
-    internal static void RestrictToOwner(string path, UnixFileMode mode)
-    {
-        // OpenSSH only exists as a process here on Unix; on Windows the ACL defaults are left alone.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, mode);
-        }
-    }
+    internal static void RestrictToOwner(string path, UnixFileMode mode) => OwnerOnlyFolder.Restrict(path, mode);
 
     [GeneratedRegex(@"pid=(\d+)")]
     private static partial Regex MasterPid();
-
-    private sealed class CloudState(int sessions)
-    {
-        public SemaphoreSlim Sessions { get; } = new(sessions, sessions);
-
-        public SemaphoreSlim MasterLock { get; } = new(1, 1);
-    }
-
-    private sealed class Lease(List<SemaphoreSlim> taken) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                foreach (var s in taken)
-                {
-                    s.Release();
-                }
-            }
-        }
-    }
 }

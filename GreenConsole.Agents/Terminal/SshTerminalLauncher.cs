@@ -17,7 +17,7 @@ internal sealed class SshTerminalLauncher(OpenSshRemoteShell shell, ILogger<SshT
 
     private sealed class PtyTerminal(PtyProcess pty) : IRemoteTerminal
     {
-        public int ProcessId => pty.Pid;
+        public int? ProcessId => pty.Pid;
 
         public bool HasExited => pty.HasExited;
 

@@ -6,8 +6,11 @@ namespace GreenConsole.Core.Remote;
 /// </summary>
 public interface IRemoteSession : IAsyncDisposable
 {
-    /// <summary>The local client's process id, so callers can prove it is gone after close.</summary>
-    int ProcessId { get; }
+    /// <summary>
+    /// The local client's process id where the adapter runs one (OpenSSH), so callers can prove it is gone after
+    /// close; null where the session is a channel of this process's own connection (SSH.NET).
+    /// </summary>
+    int? ProcessId { get; }
 
     bool HasExited { get; }
 

@@ -9,8 +9,8 @@ public interface IRemoteTerminalLauncher
 
 public interface IRemoteTerminal : IAsyncDisposable
 {
-    /// <summary>The local ssh client's process id, so callers can prove it is gone after close.</summary>
-    int ProcessId { get; }
+    /// <summary>The local ssh client's process id (OpenSSH), or null where the terminal is a channel of this process (SSH.NET).</summary>
+    int? ProcessId { get; }
 
     bool HasExited { get; }
 

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Remote;
 using GreenConsole.Tests.Lab;
 using GreenConsole.Tests.Support;
 using GreenConsole.Web.Auth;
@@ -55,20 +56,36 @@ public sealed class HostileTerminalUserTests(SshLabFixture lab) : IAsyncLifetime
         var session = await terminals.OpenAsync(cloud.Id, "term-operator", 24, 80, CancellationToken.None);
         var second = await Assert.ThrowsAsync<InvalidOperationException>(() => terminals.OpenAsync(cloud.Id, "term-operator", 24, 80, CancellationToken.None));
         Assert.Contains("Terminals:MaxSessionsPerUser", second.Message, StringComparison.Ordinal);
+        // The remote end of the terminal: a process only that terminal's pty runs. It must go with the terminal,
+        // whichever client carried it (a local ssh under OpenSSH, a channel of this process under SSH.NET).
+        var marker = Random.Shared.Next(100000, 999999);
+        await session.SendAsync($"exec sleep {marker}\r", CancellationToken.None);
+        var shell = services.GetRequiredService<IRemoteShell>();
+        var target = (await services.GetRequiredService<CloudRepository>().GetTargetAsync(cloud.Id, CancellationToken.None))!;
+        async Task<bool> RemoteRunning() =>
+            (await shell.RunAsync(target, $"pgrep -f '^sleep {marker}$'", TimeSpan.FromSeconds(30), CancellationToken.None)).ExitCode == 0;
+        var started = DateTime.UtcNow.AddSeconds(20);
+        while (!await RemoteRunning())
+        {
+            Assert.True(DateTime.UtcNow < started, "the terminal never ran its command");
+            await Task.Delay(50);
+        }
+
         var pid = session.ProcessId;
-        Assert.True(Running(pid));
+        Assert.True(pid is null || Running(pid.Value));
 
         var id = (await scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>().FindByNameAsync("term-operator"))!.Id;
         Assert.True((await admin.DeleteAsync(id, "admin", CancellationToken.None)).Succeeded);
 
         Assert.DoesNotContain(terminals.Sessions, s => s.UserName == "term-operator");
         var until = DateTime.UtcNow.AddSeconds(10);
-        while (Running(pid) && DateTime.UtcNow < until)
+        while (((pid is { } p && Running(p)) || await RemoteRunning()) && DateTime.UtcNow < until)
         {
             await Task.Delay(50);
         }
 
-        Assert.False(Running(pid), "the terminal's ssh still runs");
+        Assert.False(pid is { } local && Running(local), "the terminal's ssh still runs");
+        Assert.False(await RemoteRunning(), "the terminal's remote shell still runs");
         var again = await Assert.ThrowsAsync<InvalidOperationException>(() => terminals.OpenAsync(cloud.Id, "term-operator", 24, 80, CancellationToken.None));
         Assert.Contains("no longer exists", again.Message, StringComparison.Ordinal);
     }

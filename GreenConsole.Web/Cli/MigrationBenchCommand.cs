@@ -338,7 +338,7 @@ internal static class MigrationBenchCommand
     /// <summary>The first cipher of Ssh:Ciphers (what our masters negotiate with OpenSSH servers), or null for OpenSSH's default.</summary>
     private static string? SameCipher(IConfiguration configuration)
     {
-        // Unset means OpenSshOptions' default list, which starts with aes128-gcm.
+        // Unset means SshOptions' default list, which starts with aes128-gcm.
         var list = configuration["Ssh:Ciphers"] ?? "aes128-gcm@openssh.com";
         return list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
     }

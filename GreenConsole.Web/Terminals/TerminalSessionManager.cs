@@ -248,7 +248,7 @@ public sealed class TerminalSession(string id, int cloudId, string cloudName, st
     internal Channel<byte[]> Output { get; } = output;
     internal Task? PumpTask { get; set; }
 
-    public int ProcessId => Terminal.ProcessId;
+    public int? ProcessId => Terminal.ProcessId;
 
     public ChannelReader<byte[]> Reader => Output.Reader;
 

@@ -69,7 +69,7 @@ internal sealed class LocalBashShell : IRemoteShell
     {
         private readonly Task<string> _stderr = process.StandardError.ReadToEndAsync();
 
-        public int ProcessId => process.Id;
+        public int? ProcessId => process.Id;
 
         public bool HasExited => process.HasExited;
 

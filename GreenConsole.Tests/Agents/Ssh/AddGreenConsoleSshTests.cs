@@ -17,7 +17,7 @@ public sealed class AddGreenConsoleSshTests
         {
             var shell = sp.GetRequiredService<IRemoteShell>();
             Assert.Same(sp.GetRequiredService<OpenSshRemoteShell>(), shell);
-            Assert.Equal(4, sp.GetRequiredService<IOptions<OpenSshOptions>>().Value.MaxSessionsPerCloud);
+            Assert.Equal(4, sp.GetRequiredService<IOptions<SshOptions>>().Value.MaxSessionsPerCloud);
             Assert.True(File.Exists(Path.Combine(dir, "askpass.sh")));
         }
 
@@ -32,7 +32,7 @@ public sealed class AddGreenConsoleSshTests
     public async Task Rejects_bad_settings_naming_them(string key, string value, string expected)
     {
         await using var sp = Build(new() { [key] = value });
-        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<OpenSshOptions>>().Value);
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<SshOptions>>().Value);
         Assert.Contains(expected, ex.Message);
     }
 

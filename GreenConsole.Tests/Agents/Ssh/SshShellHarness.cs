@@ -9,10 +9,10 @@ namespace GreenConsole.Tests.Agents.Ssh;
 /// <summary>A real <see cref="OpenSshRemoteShell"/> with its own data folder and a logger that keeps every line.</summary>
 internal sealed class SshShellHarness : IAsyncDisposable
 {
-    public SshShellHarness(Action<OpenSshOptions>? configure = null)
+    public SshShellHarness(Action<SshOptions>? configure = null)
     {
         DataDir = Path.Combine(Path.GetTempPath(), "gc-sshtest-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new OpenSshOptions
+        var options = new SshOptions
         {
             DataDirectory = DataDir,
             ConnectTimeoutSeconds = 5,

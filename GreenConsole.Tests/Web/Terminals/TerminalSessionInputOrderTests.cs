@@ -48,7 +48,7 @@ public sealed class TerminalSessionInputOrderTests
         public bool FailFirst { get; init; }
         public List<string> Started { get; } = [];
         public List<string> Written { get; } = [];
-        public int ProcessId => 0;
+        public int? ProcessId => null;
         public bool HasExited => false;
 
         public async Task WriteAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken)

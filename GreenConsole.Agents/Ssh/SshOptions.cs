@@ -2,10 +2,33 @@ using System.ComponentModel.DataAnnotations;
 
 namespace GreenConsole.Agents.Ssh;
 
-/// <summary>Settings of the OpenSSH-client control plane (configuration section "Ssh").</summary>
-internal sealed class OpenSshOptions : IValidatableObject
+/// <summary>Which SSH client carries every command, copy, probe and terminal.</summary>
+public enum SshClientKind
+{
+    /// <summary>SSH.NET in this process: one connection per cloud, no child processes, no askpass.</summary>
+    SshNet,
+
+    /// <summary>
+    /// The machine's OpenSSH client as processes, for what only it offers: ProxyJump, ssh-agent and an ssh_config
+    /// (set <see cref="SshOptions.ConfigFile"/>). Passwords reach it through an askpass helper, terminals run on a local pty.
+    /// </summary>
+    OpenSsh,
+}
+
+/// <summary>Settings of the SSH control plane (configuration section "Ssh"), shared by both clients.</summary>
+internal sealed class SshOptions : IValidatableObject
 {
     public const string SectionName = "Ssh";
+
+    /// <summary>The client: SshNet (default) or OpenSsh.</summary>
+    public SshClientKind Client { get; set; } = SshClientKind.SshNet;
+
+    /// <summary>
+    /// Longest wait between two connection attempts to a cloud that stopped answering (SSH.NET). The wait doubles
+    /// from half a second; calls in between fail at once with the last error instead of piling up connects.
+    /// </summary>
+    [Range(0, 600)]
+    public int ReconnectBackoffMaxSeconds { get; set; } = 8;
 
     /// <summary>Folder for known_hosts, the askpass helper and (when short enough) the ControlMaster sockets.</summary>
     [Required]
@@ -114,7 +137,11 @@ internal sealed class OpenSshOptions : IValidatableObject
             }
         }
 
-        foreach (var (name, path) in new[] { (nameof(SshPath), SshPath), (nameof(ScpPath), ScpPath), (nameof(SshKeyscanPath), SshKeyscanPath) })
+        // SSH.NET needs none of the OpenSSH programs.
+        var programs = Client == SshClientKind.OpenSsh
+            ? new[] { (nameof(SshPath), SshPath), (nameof(ScpPath), ScpPath), (nameof(SshKeyscanPath), SshKeyscanPath) }
+            : [];
+        foreach (var (name, path) in programs)
         {
             if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
             {
