@@ -289,7 +289,10 @@ internal sealed class SshNetConnections : IAsyncDisposable
 
         var info = new ConnectionInfo(target.Host, target.Port, target.Username, [.. methods])
         {
-            Timeout = ConnectTimeout,
+            // SSH.NET waits this long for every answer of key exchange and login, not only for TCP: under a connection
+            // storm (200 clouds at start) sshd's PAM and key exchange take longer than Ssh:ConnectTimeoutSeconds, as
+            // OpenSSH's masters were allowed. The caller's own deadline still cancels the connect.
+            Timeout = TimeSpan.FromSeconds(Math.Max(_options.ConnectTimeoutSeconds, _options.MasterSetupTimeoutSeconds)),
             RetryAttempts = 1,
             // sshd's default MaxSessions; SSH.NET waits for a free channel past it instead of being refused.
             MaxSessions = 10,

@@ -38,7 +38,8 @@ internal static class SshNetErrors
             IOException or ObjectDisposedException => (RemoteErrorKind.HostUnreachable, "closed the connection"),
             _ => (RemoteErrorKind.ClientError, "could not be used (SSH client error)"),
         };
-        logger.LogWarning("SSH to {Cloud} ({Endpoint}) failed: {Kind}", target.CloudId, target.ToString(), kind);
-        return new RemoteShellException(kind, SshTargetRules.Redact(target, $"Cloud {target.CloudId} ({target}) {what}: {e.Message}"), e);
+        var message = SshTargetRules.Redact(target, $"Cloud {target.CloudId} ({target}) {what}: {e.Message}");
+        logger.LogWarning("SSH to {Cloud} ({Endpoint}) failed: {Kind}: {Reason}", target.CloudId, target.ToString(), kind, message);
+        return new RemoteShellException(kind, message, e);
     }
 }

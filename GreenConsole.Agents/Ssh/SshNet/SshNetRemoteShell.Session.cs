@@ -48,6 +48,8 @@ internal sealed partial class SshNetRemoteShell
         private readonly SshCommand _cmd;
         private readonly Task _exec;
         private readonly Stream _input;
+        private readonly Stream _output;
+        private readonly Stream _errors;
         private readonly BoundedLineReader _lines;
         private readonly Task<BoundedText> _stderr;
         private int _disposed;
@@ -59,8 +61,10 @@ internal sealed partial class SshNetRemoteShell
             _cmd = cmd;
             _exec = exec;
             _input = input;
-            _lines = new BoundedLineReader(new StreamReader(cmd.OutputStream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false), MaxLineChars);
-            _stderr = BoundedRead.ReadAsync(cmd.ExtendedOutputStream, StderrKeep, onOverflow: null);
+            _output = Out(cmd, target);
+            _errors = Err(cmd, target);
+            _lines = new BoundedLineReader(new StreamReader(_output, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false), MaxLineChars);
+            _stderr = BoundedRead.ReadAsync(_errors, StderrKeep, onOverflow: null);
             _ = exec.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
@@ -124,6 +128,8 @@ internal sealed partial class SshNetRemoteShell
             }
 
             _cmd.Dispose();
+            _output.Dispose();
+            _errors.Dispose();
         }
 
         private async Task<RemoteShellException> EndedAsync()

@@ -134,9 +134,13 @@ internal sealed partial class SshNetRemoteShell
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         using var producer = Start(source, clients[0], TreeCopy.PackCommand(sourcePath), out var produced);
         using var consumer = Start(destination, clients[1], TreeCopy.UnpackCommand(sourcePath, destinationPath), out var consumed);
-        var producerErr = BoundedRead.ReadAsync(producer.ExtendedOutputStream, _options.MaxErrorBytes, onOverflow: null);
-        var consumerErr = BoundedRead.ReadAsync(consumer.ExtendedOutputStream, _options.MaxErrorBytes, onOverflow: null);
-        var consumerOut = BoundedRead.ReadAsync(consumer.OutputStream, _options.MaxErrorBytes, onOverflow: null);
+        using var producerOutput = Out(producer, source);
+        using var producerErrors = Err(producer, source);
+        using var consumerErrors = Err(consumer, destination);
+        using var consumerOutput = Out(consumer, destination);
+        var producerErr = BoundedRead.ReadAsync(producerErrors, _options.MaxErrorBytes, onOverflow: null);
+        var consumerErr = BoundedRead.ReadAsync(consumerErrors, _options.MaxErrorBytes, onOverflow: null);
+        var consumerOut = BoundedRead.ReadAsync(consumerOutput, _options.MaxErrorBytes, onOverflow: null);
 
         long bytes;
         // The controller's own record of what it relayed; it also refuses links and paths a checkpoint never holds.
@@ -146,7 +150,7 @@ internal sealed partial class SshNetRemoteShell
             var input = consumer.CreateInputStream();
             try
             {
-                bytes = await TreeCopy.RelayAsync(producer.OutputStream, input, recorder, SshNetErrors.IsConnectionFailure, linked.Token).ConfigureAwait(false);
+                bytes = await TreeCopy.RelayAsync(producerOutput, input, recorder, SshNetErrors.IsConnectionFailure, linked.Token).ConfigureAwait(false);
             }
             catch (Exception refused) when (refused is InvalidDataException or UnsafeArchiveException)
             {
@@ -212,8 +216,10 @@ internal sealed partial class SshNetRemoteShell
         using var limit = new CancellationTokenSource(TransferTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         using var cmd = Start(target, client, command, out var exec);
-        var stderr = BoundedRead.ReadAsync(cmd.ExtendedOutputStream, _options.MaxErrorBytes, onOverflow: null);
-        var stdout = BoundedRead.ReadAsync(cmd.OutputStream, _options.MaxErrorBytes, onOverflow: null);
+        using var errors = Err(cmd, target);
+        using var output = Out(cmd, target);
+        var stderr = BoundedRead.ReadAsync(errors, _options.MaxErrorBytes, onOverflow: null);
+        var stdout = BoundedRead.ReadAsync(output, _options.MaxErrorBytes, onOverflow: null);
         try
         {
             var input = cmd.CreateInputStream();
@@ -256,10 +262,12 @@ internal sealed partial class SshNetRemoteShell
         using var limit = new CancellationTokenSource(TransferTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         using var cmd = Start(target, client, command, out var exec);
-        var stderr = BoundedRead.ReadAsync(cmd.ExtendedOutputStream, _options.MaxErrorBytes, onOverflow: null);
+        using var errors = Err(cmd, target);
+        using var output = Out(cmd, target);
+        var stderr = BoundedRead.ReadAsync(errors, _options.MaxErrorBytes, onOverflow: null);
         try
         {
-            await read(cmd.OutputStream).WaitAsync(linked.Token).ConfigureAwait(false);
+            await read(output).WaitAsync(linked.Token).ConfigureAwait(false);
             await exec.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)

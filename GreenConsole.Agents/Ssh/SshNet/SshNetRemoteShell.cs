@@ -152,8 +152,11 @@ internal sealed partial class SshNetRemoteShell : IRemoteShell, IAsyncDisposable
 
         using (cmd)
         {
-            var stdout = BoundedRead.ReadAsync(cmd.OutputStream, maxOutput, onOverflow: overflow.Cancel);
-            var stderr = BoundedRead.ReadAsync(cmd.ExtendedOutputStream, _options.MaxErrorBytes, onOverflow: null);
+            // Disposed with the command: a reader that stopped at the cap must still release its pump thread.
+            using var outStream = Out(cmd, target);
+            using var errStream = Err(cmd, target);
+            var stdout = BoundedRead.ReadAsync(outStream, maxOutput, onOverflow: overflow.Cancel);
+            var stderr = BoundedRead.ReadAsync(errStream, _options.MaxErrorBytes, onOverflow: null);
             ExecEnd end;
             try
             {
@@ -226,6 +229,10 @@ internal sealed partial class SshNetRemoteShell : IRemoteShell, IAsyncDisposable
         using var lease = await AcquireAsync([target], cancellationToken).ConfigureAwait(false);
         return await Connections.GetAsync(target, SetupTimeout, cancellationToken).ConfigureAwait(false);
     }
+
+    private static Stream Out(SshCommand cmd, SshTarget target) => ChannelOutput.Pump(cmd.OutputStream, target.CloudId);
+
+    private static Stream Err(SshCommand cmd, SshTarget target) => ChannelOutput.Pump(cmd.ExtendedOutputStream, target.CloudId);
 
     private TimeSpan SetupTimeout => TimeSpan.FromSeconds(_options.MasterSetupTimeoutSeconds);
 

@@ -24,17 +24,19 @@ internal sealed class SshNetTerminalLauncher(SshNetRemoteShell shell, ILogger<Ss
         }
 
         logger.LogInformation("Opened a terminal to {Cloud} ({Endpoint}) on the SSH.NET connection", target.CloudId, target.ToString());
-        return new ShellTerminal(stream);
+        return new ShellTerminal(stream, ChannelOutput.Pump(stream, target.CloudId));
     }
 
     private sealed class ShellTerminal : IRemoteTerminal
     {
         private readonly ShellStream _stream;
+        private readonly Stream _output;
         private int _closed;
 
-        public ShellTerminal(ShellStream stream)
+        public ShellTerminal(ShellStream stream, Stream output)
         {
             _stream = stream;
+            _output = output;
             _stream.Closed += (_, _) => Volatile.Write(ref _closed, 1);
         }
 
@@ -46,7 +48,7 @@ internal sealed class SshNetTerminalLauncher(SshNetRemoteShell shell, ILogger<Ss
         {
             try
             {
-                var n = await _stream.ReadAsync(buffer, cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+                var n = await _output.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     Volatile.Write(ref _closed, 1);
@@ -89,6 +91,7 @@ internal sealed class SshNetTerminalLauncher(SshNetRemoteShell shell, ILogger<Ss
             try
             {
                 _stream.Dispose();
+                _output.Dispose();
             }
             catch (Exception e) when (SshNetErrors.IsConnectionFailure(e))
             {
