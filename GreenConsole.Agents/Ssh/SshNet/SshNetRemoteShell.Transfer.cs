@@ -134,7 +134,9 @@ internal sealed partial class SshNetRemoteShell
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         using var producer = Start(source, clients[0], TreeCopy.PackCommand(sourcePath), out var produced);
         using var consumer = Start(destination, clients[1], TreeCopy.UnpackCommand(sourcePath, destinationPath), out var consumed);
-        using var producerOutput = Out(producer, source);
+        // Read directly: data is nearly always waiting during a copy, so SSH.NET's blocking read costs no idle pool
+        // thread here, and skipping the pump saves a copy of every byte (1 GiB: 9.5 s through the pump).
+        var producerOutput = producer.OutputStream;
         using var producerErrors = Err(producer, source);
         using var consumerErrors = Err(consumer, destination);
         using var consumerOutput = Out(consumer, destination);
