@@ -58,13 +58,10 @@ internal static class CarbonCommand
             return Error;
         }
 
-        var services = new ServiceCollection();
-        services.AddSingleton(configuration);
-        services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Error));
         // The chain answers "now" from its clock, so a pinned clock asks it about --at exactly as the app would have then.
-        services.AddSingleton<TimeProvider>(at is { } pinned ? new PinnedClock(pinned) : TimeProvider.System);
-        services.AddGreenConsoleCarbon(configuration);
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        await using var scope = CliServices.Build(configuration, CliModules.Carbon, LogLevel.Error,
+            services => services.AddSingleton<TimeProvider>(at is { } pinned ? new PinnedClock(pinned) : TimeProvider.System));
+        var provider = scope.Services;
 
         CarbonSignal signal;
         ResilientCarbonIntensityProvider chain;

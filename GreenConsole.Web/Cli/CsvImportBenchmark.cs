@@ -43,11 +43,8 @@ public static class CsvImportBenchmark
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Database:Path"] = databasePath })
             .Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddGreenConsolePersistence(configuration);
-        services.AddGreenConsoleCloudRegistry();
-        await using var provider = services.BuildServiceProvider();
+        await using var scope = CliServices.Build(configuration, CliModules.CloudRegistry, LogLevel.Error);
+        var provider = scope.Services;
         await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
         var importer = provider.GetRequiredService<CloudImportService>();
 

@@ -41,21 +41,8 @@ internal static class ImportCsvCommand
             return FileError;
         }
 
-        var services = new ServiceCollection();
-        services.AddSingleton(configuration);
-        services.AddLogging(logging => logging
-            .SetMinimumLevel(LogLevel.Warning)
-            // The report already says what the import did, and Data Protection's note about unencrypted keys
-            // (the key folder is private to this user) would repeat on every first run.
-            .AddFilter("GreenConsole.Web.Clouds", LogLevel.Error)
-            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
-            .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error)
-            .AddConfiguration(configuration.GetSection("Logging"))
-            // stdout carries the report (and JSON lines); diagnostics go to stderr.
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        services.AddGreenConsolePersistence(configuration);
-        services.AddGreenConsoleCloudRegistry();
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        await using var scope = CliServices.Build(configuration, CliModules.CloudRegistry);
+        var provider = scope.Services;
 
         CloudImportReport report;
         try

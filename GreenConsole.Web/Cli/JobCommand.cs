@@ -142,21 +142,10 @@ internal static class JobCommand
 
     private static async Task<int> RunAsync(IConfiguration configuration, TextWriter error, string verb, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken ct)
     {
-        var services = new ServiceCollection();
-        services.AddSingleton(configuration);
-        // Warnings only (not the app's "Logging" section): stdout is the verb's answer and stderr should carry only trouble.
-        services.AddLogging(logging => logging
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
-            .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error)
-            // stdout carries the result (and JSON lines); diagnostics go to stderr.
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        services.AddGreenConsolePersistence(configuration);
-        services.AddGreenConsoleCloudRegistry();
-        services.AddGreenConsoleJobServices(configuration);
         try
         {
-            await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+            await using var scope = CliServices.Build(configuration, CliModules.Jobs);
+            var provider = scope.Services;
             await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
             return await action(provider, ct).ConfigureAwait(false);
         }

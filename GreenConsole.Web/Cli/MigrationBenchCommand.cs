@@ -152,17 +152,12 @@ internal static class MigrationBenchCommand
             ["Migration:WaitPollMilliseconds"] = "100",
             ["Migration:Timeouts:Transferring"] = "01:00:00",
         }).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(settings);
-        services.AddLogging(l => l.AddConfiguration(settings.GetSection("Logging")).SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error).AddFilter("GreenConsole.Web.Clouds", LogLevel.Error)
-            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace));
-        services.AddGreenConsolePersistence(settings);
-        services.AddGreenConsoleCloudRegistry();
-        services.AddGreenConsoleJobServices(settings);
-        services.AddSingleton<CloudHealthStore>();
-        services.AddSingleton<MigrationController>();
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        var scope = CliServices.Build(settings, CliModules.Jobs, LogLevel.Warning, services =>
+        {
+            services.AddSingleton<CloudHealthStore>();
+            services.AddSingleton<MigrationController>();
+        });
+        var provider = scope.Services;
         MigrationController? controller = null;
         var rows = new List<MigrationBenchRow>();
         try
@@ -210,7 +205,7 @@ internal static class MigrationBenchCommand
                 await controller.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            await provider.DisposeAsync().ConfigureAwait(false);
+            await scope.DisposeAsync().ConfigureAwait(false);
             SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }

@@ -146,12 +146,8 @@ internal static class SimulateCommand
 
     private static async Task<List<SimCloudSpec>> RegisteredCloudsAsync(IConfiguration configuration, CancellationToken ct)
     {
-        var services = new ServiceCollection();
-        services.AddSingleton(configuration);
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Error));
-        services.AddGreenConsolePersistence(configuration);
-        services.AddGreenConsoleCloudRegistry();
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        await using var scope = CliServices.Build(configuration, CliModules.CloudRegistry, LogLevel.Error);
+        var provider = scope.Services;
         await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
         var clouds = await provider.GetRequiredService<CloudRepository>().ListAsync(ct).ConfigureAwait(false);
         if (clouds.Count == 0)

@@ -36,14 +36,11 @@ internal static class SshBenchCommand
 
             // A private data folder: the benchmark must measure a genuinely new master and never touch the app's known hosts.
             var dataDir = Directory.CreateTempSubdirectory("gc-bench-ssh-").FullName;
-            var services = new ServiceCollection()
-                .AddLogging()
-                .AddGreenConsoleSsh(new ConfigurationBuilder().AddConfiguration(configuration)
-                    .AddInMemoryCollection(new Dictionary<string, string?> { ["Ssh:DataDirectory"] = dataDir }).Build())
-                .BuildServiceProvider();
+            var services = CliServices.Build(new ConfigurationBuilder().AddConfiguration(configuration)
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Ssh:DataDirectory"] = dataDir }).Build(), CliModules.Ssh, LogLevel.Error);
             try
             {
-                var shell = services.GetRequiredService<IRemoteShell>();
+                var shell = services.Services.GetRequiredService<IRemoteShell>();
                 await output.WriteLineAsync("cloud                      first command (new master)   multiplexed p50   multiplexed p95");
                 var i = 0;
                 foreach (var row in parsed.Rows)

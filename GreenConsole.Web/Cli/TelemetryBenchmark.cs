@@ -95,7 +95,8 @@ public static class TelemetryBenchmark
         var folder = Directory.CreateTempSubdirectory("greenconsole-bench-telemetry-");
         try
         {
-            await using var provider = BuildServices(folder.FullName);
+            await using var scope = BuildServices(folder.FullName);
+            var provider = scope.Services;
             await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
             await RegisterAsync(provider, endpoints, clouds, ct).ConfigureAwait(false);
             var writer = provider.GetRequiredService<TelemetryWriter>();
@@ -155,7 +156,8 @@ public static class TelemetryBenchmark
         var folder = Directory.CreateTempSubdirectory("greenconsole-bench-ingest-");
         try
         {
-            await using var provider = BuildServices(folder.FullName);
+            await using var scope = BuildServices(folder.FullName);
+            var provider = scope.Services;
             await provider.MigrateGreenConsoleDatabaseAsync(ct).ConfigureAwait(false);
             var writer = provider.GetRequiredService<TelemetryWriter>();
             await writer.StartAsync(ct).ConfigureAwait(false);
@@ -212,7 +214,7 @@ public static class TelemetryBenchmark
         return new ProcessedSample(point, sample, power);
     }
 
-    private static ServiceProvider BuildServices(string folder)
+    private static CliScope BuildServices(string folder)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.root.json"), optional: true)
@@ -223,14 +225,7 @@ public static class TelemetryBenchmark
             })
             .AddEnvironmentVariables()
             .Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning).AddConsole());
-        services.AddGreenConsolePersistence(configuration);
-        services.AddGreenConsoleCloudRegistry();
-        Agents.AgentsServiceCollectionExtensions.AddGreenConsoleSsh(services, configuration);
-        services.AddGreenConsoleTelemetryServices(configuration);
-        return services.BuildServiceProvider();
+        return CliServices.Build(configuration, CliModules.Telemetry);
     }
 
     /// <summary>Registers <paramref name="count"/> cloud ids round-robin over the lab endpoints (distinct natural keys).</summary>
