@@ -251,7 +251,7 @@ internal static class MigrationBenchCommand
             {
                 await using var c = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
                 var j = await c.Jobs.AsNoTracking().FirstAsync(x => x.Id == job.Id, ct).ConfigureAwait(false);
-                if (j.Status is not (JobStatus.Running))
+                if (j.Status != JobStatus.Running)
                 {
                     throw new InvalidOperationException($"Job {job.Id} is {j.Status} before its migration: {j.LastError}");
                 }
@@ -313,12 +313,12 @@ internal static class MigrationBenchCommand
             return (await c.Jobs.AsNoTracking().FirstAsync(x => x.Id == jobId, ct).ConfigureAwait(false)).Status;
         }
 
-        if (await StatusAsync().ConfigureAwait(false) is JobStatus.Running or JobStatus.Paused)
+        if (JobLifecycle.CanCancel(await StatusAsync().ConfigureAwait(false)))
         {
             await jobs.CancelAsync(jobId, ct).ConfigureAwait(false);
         }
 
-        await WaitAsync(async () => await StatusAsync().ConfigureAwait(false) is JobStatus.Cancelled or JobStatus.Finished or JobStatus.Failed,
+        await WaitAsync(async () => JobLifecycle.IsFinal(await StatusAsync().ConfigureAwait(false)),
             TimeSpan.FromMinutes(2), $"job {jobId} to stop", ct).ConfigureAwait(false);
     }
 

@@ -134,52 +134,40 @@ public sealed class JobService(
     }
 
     /// <summary>Checkpoints and stops the job where it is; the controller marks it Paused once it stopped.</summary>
-    public Task PauseAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobStatus.Pausing, ct);
+    public Task PauseAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobLifecycle.Pause, ct);
 
-    public Task CancelAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobStatus.Cancelling, ct);
+    public Task CancelAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobLifecycle.Cancel, ct);
 
-    private async Task StopAsync(string jobId, JobStatus next, CancellationToken ct)
+    /// <summary>
+    /// A job that trains is asked to stop at its next mini-batch boundary; a paused or waiting one changes at once (a
+    /// person pausing a job the policy holds takes it over: it stays paused until they resume it).
+    /// </summary>
+    private async Task StopAsync(string jobId, Func<string, JobStatus, DateTimeOffset, JobTransition> rule, CancellationToken ct)
     {
         var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
-        if (next == JobStatus.Cancelling && job.Status is JobStatus.Paused or JobStatus.Waiting)
+        var change = rule(jobId, job.Status, time.GetUtcNow());
+        if (JobLifecycle.StopNeedsTheCloud(job.Status))
         {
-            await SetStatusAsync(job, JobStatus.Cancelled, ct).ConfigureAwait(false);
-            return;
+            var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
+            await agent.RequestStopAsync(target, jobId, ct).ConfigureAwait(false);
         }
 
-        // A person pausing a job the policy holds takes it over: it stays paused until they resume it.
-        if (next == JobStatus.Pausing && job.Status == JobStatus.Waiting)
-        {
-            await SetStatusAsync(job, JobStatus.Paused, ct).ConfigureAwait(false);
-            return;
-        }
-
-        if (job.Status is not (JobStatus.Running or JobStatus.Pausing or JobStatus.Shifting))
-        {
-            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; it can be {(next == JobStatus.Pausing ? "paused" : "cancelled")} only while running.");
-        }
-
-        var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
-        await agent.RequestStopAsync(target, jobId, ct).ConfigureAwait(false);
-        await SetStatusAsync(job, next, ct).ConfigureAwait(false);
+        await SetStatusAsync(job, change, ct).ConfigureAwait(false);
     }
 
     /// <summary>Resumes a paused job (or one waiting out a dirty grid) on its current cloud from its latest checkpoint.</summary>
     public async Task ResumeAsync(string jobId, CancellationToken ct)
     {
         var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
-        if (job.Status is not (JobStatus.Paused or JobStatus.Waiting))
-        {
-            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a paused or waiting job can resume.");
-        }
+        var change = JobLifecycle.Resume(jobId, job.Status, JobChangeCause.Manual, time.GetUtcNow());
 
         var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
         var launch = await agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
         job.ProgressOffset = launch.ProgressOffset;
         job.LastProgressAt = null;
-        await SetStatusAsync(job, JobStatus.Running, ct).ConfigureAwait(false);
+        await SetStatusAsync(job, change, ct).ConfigureAwait(false);
     }
 
     private async Task<JobEntity> LoadAsync(string jobId, CancellationToken ct)
@@ -189,22 +177,17 @@ public sealed class JobService(
             ?? throw new InvalidOperationException($"No job '{jobId}'.");
     }
 
-    private async Task SetStatusAsync(JobEntity job, JobStatus status, CancellationToken ct)
+    private async Task SetStatusAsync(JobEntity job, JobTransition change, CancellationToken ct)
     {
-        var previous = job.Status;
-        job.Status = status;
-        if (status == JobStatus.Cancelled)
-        {
-            job.FinishedAt ??= time.GetUtcNow();
-        }
+        MigrationController.Apply(job, change);
 
         await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
             context.Jobs.Update(job);
             context.JobEvents.Add(new JobEventEntity
             {
-                JobId = job.Id, Kind = JobStatusEvents.Kind, At = time.GetUtcNow(), FromStep = previous.ToString(), ToStep = status.ToString(),
-                Message = JobStatusEvents.Message(job.Id, previous, status) + " (manual)",
+                JobId = job.Id, Kind = JobStatusEvents.Kind, At = change.At, FromStep = change.From.ToString(), ToStep = change.To.ToString(),
+                Message = change.Message,
             });
             await context.SaveChangesAsync(ct).ConfigureAwait(false);
         }
@@ -331,8 +314,7 @@ public sealed class JobService(
     }
 
     /// <summary>Whether a job in this status is training (or still finishing its current mini-batch) on its cloud.</summary>
-    internal static bool Trains(JobStatus status) =>
-        status is not (JobStatus.Paused or JobStatus.Waiting or JobStatus.Cancelled or JobStatus.Finished or JobStatus.Failed);
+    internal static bool Trains(JobStatus status) => JobLifecycle.Trains(status);
 
     internal static string Provenance(double coveredSeconds, double runSeconds, double defaultWatts)
     {

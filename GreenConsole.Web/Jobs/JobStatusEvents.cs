@@ -25,6 +25,16 @@ internal static partial class JobStatusEvents
         return Enum.TryParse<JobStatus>(name, out var status) ? status : null;
     }
 
+    /// <summary>Sets what a <see cref="JobLifecycle"/> change leads to; a final status stamps the end.</summary>
+    public static void Apply(JobEntity job, JobTransition change)
+    {
+        job.Status = change.To;
+        if (change.Ends)
+        {
+            job.FinishedAt ??= change.At;
+        }
+    }
+
     [GeneratedRegex(@"-> (\w+)")]
     private static partial Regex ToInMessage();
 }

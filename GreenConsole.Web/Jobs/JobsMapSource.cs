@@ -12,7 +12,7 @@ internal sealed class JobsMapSource(JobStore store, IDbContextFactory<GreenConso
 
     public async Task<MapJobState> GetAsync(CancellationToken cancellationToken)
     {
-        var running = store.Jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Migrating).Select(j => j.CurrentCloudId).ToHashSet();
+        var running = store.Jobs.Where(j => JobLifecycle.IsShownOnMap(j.Status)).Select(j => j.CurrentCloudId).ToHashSet();
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var moves = await context.Migrations.AsNoTracking()
             .Where(m => m.Step == Completed)

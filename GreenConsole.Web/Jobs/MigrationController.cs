@@ -20,7 +20,7 @@ namespace GreenConsole.Web.Jobs;
 /// persisting each step before acting on it. On start it recovers unfinished migrations per
 /// <see cref="MigrationStateMachine.Recover"/>. It needs no browser: pages only read <see cref="JobStore"/>.
 /// </summary>
-public sealed class MigrationController : BackgroundService
+public sealed class MigrationController : BackgroundService, IJobRecorder
 {
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -29,6 +29,7 @@ public sealed class MigrationController : BackgroundService
     private readonly ITrainingAgent _agent;
     private readonly ICarbonIntensityProvider _carbon;
     private readonly CloudHealthStore _health;
+    private MigrationDriverContext? _driverContext;
     private readonly JobStore _store;
     private readonly JobControllerSignal _signal;
     private readonly MigrationHooks _hooks;
@@ -153,7 +154,7 @@ public sealed class MigrationController : BackgroundService
         var busy = BusyClouds(jobs, pending);
         var inputs = new DecisionInputs();
         IReadOnlyList<CloudSummary>? clouds = null;
-        foreach (var job in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Pausing or JobStatus.Cancelling or JobStatus.Shifting or JobStatus.Waiting))
+        foreach (var job in jobs.Where(j => JobLifecycle.IsPolled(j.Status)))
         {
             if (pending.Any(m => m.JobId == job.Id))
             {
@@ -230,8 +231,7 @@ public sealed class MigrationController : BackgroundService
     {
         var busy = new HashSet<int>();
         // A waiting job will resume where it is, so its cloud stays taken.
-        foreach (var j in jobs.Where(j => j.Status is JobStatus.Running or JobStatus.Migrating or JobStatus.Pausing or JobStatus.Cancelling
-                     or JobStatus.Shifting or JobStatus.Waiting))
+        foreach (var j in jobs.Where(j => JobLifecycle.HoldsCloud(j.Status)))
         {
             busy.Add(j.CurrentCloudId);
         }
@@ -284,33 +284,27 @@ public sealed class MigrationController : BackgroundService
         ApplyProgress(job, poll, job.CurrentCloudId);
         var status = job.Status;
         var s = poll.Status;
+        JobTransition? change = null;
         switch (poll.State)
         {
             case RemoteJobState.Done:
-                job.Status = JobStatus.Finished;
-                job.FinishedAt ??= now;
+                change = JobLifecycle.FinishedOnCloud(job.Id, status, now);
                 job.FinalWeightsSha256 = s.FinalWeightsSha256;
                 break;
             case RemoteJobState.Stopped:
                 job.LastCheckpointBytes = s.StoppedCheckpointBytes > 0 ? s.StoppedCheckpointBytes : job.LastCheckpointBytes;
-                job.Status = job.Status switch
-                {
-                    JobStatus.Cancelling => JobStatus.Cancelled,
-                    JobStatus.Shifting => JobStatus.Waiting,
-                    _ => JobStatus.Paused,
-                };
-                if (job.Status == JobStatus.Cancelled)
-                {
-                    job.FinishedAt ??= now;
-                }
-
+                change = JobLifecycle.StoppedOnCloud(job.Id, status, now);
                 break;
             case RemoteJobState.Exited:
             case RemoteJobState.NotStarted when !s.LauncherAlive:
-                job.Status = JobStatus.Failed;
-                job.FinishedAt ??= now;
+                change = JobLifecycle.FailedOnCloud(job.Id, status, now);
                 job.LastError = $"The training process on cloud {job.CurrentCloudId} is gone without a stopped/done marker (crashed or killed); see train.log there.";
                 break;
+        }
+
+        if (change is not null)
+        {
+            Apply(job, change);
         }
 
         // A manual operation or a migration request may have changed the row since this tick read it: then this poll's write is dropped.
@@ -345,7 +339,7 @@ public sealed class MigrationController : BackgroundService
     }
 
     /// <summary>Updates the job's progress fields and the live series from newly read lines.</summary>
-    internal void ApplyProgress(JobEntity job, TrainingPoll poll, int cloudId)
+    public void ApplyProgress(JobEntity job, TrainingPoll poll, int cloudId)
     {
         job.ProgressOffset = poll.NextOffset;
         job.TotalSteps = poll.Status.TotalSteps ?? job.TotalSteps;
@@ -483,7 +477,7 @@ public sealed class MigrationController : BackgroundService
     /// <summary>Time shifting: asks the job to checkpoint and stop where it is; the next polls turn it Waiting.</summary>
     private async Task ShiftAsync(JobEntity job, SshTarget target, MigrationDecision decision, CancellationToken ct)
     {
-        if (!await SetStatusIfAsync(job.Id, JobStatus.Running, JobStatus.Shifting, ct).ConfigureAwait(false))
+        if (!await SetStatusIfAsync(JobLifecycle.Shift(job.Id, job.Status, _time.GetUtcNow()), ct).ConfigureAwait(false))
         {
             return;
         }
@@ -495,7 +489,7 @@ public sealed class MigrationController : BackgroundService
         catch (Exception e) when (e is RemoteShellException or TrainingJobException)
         {
             // The stop never reached the job: it keeps running, and the next decision tries again.
-            await SetStatusIfAsync(job.Id, JobStatus.Shifting, JobStatus.Running, ct).ConfigureAwait(false);
+            await SetStatusIfAsync(JobLifecycle.ShiftFailed(job.Id, _time.GetUtcNow()), ct).ConfigureAwait(false);
             _logger.LogWarning("Could not ask job {Job} to wait on cloud {Cloud}: {Error}", job.Id, job.CurrentCloudId, e.Message);
             return;
         }
@@ -523,8 +517,9 @@ public sealed class MigrationController : BackgroundService
         int resumed;
         await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
-            resumed = await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(u => u
-                .SetProperty(j => j.Status, JobStatus.Running)
+            var change = JobLifecycle.Resume(job.Id, JobStatus.Waiting, JobChangeCause.Policy, _time.GetUtcNow());
+            resumed = await db.Jobs.Where(j => j.Id == job.Id && j.Status == change.From).ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.Status, change.To)
                 .SetProperty(j => j.ProgressOffset, launch.ProgressOffset)
                 .SetProperty(j => j.LastProgressAt, (DateTimeOffset?)null), ct).ConfigureAwait(false);
         }
@@ -540,18 +535,18 @@ public sealed class MigrationController : BackgroundService
         await RefreshStoreAsync(job.Id, ct).ConfigureAwait(false);
     }
 
-    private async Task<bool> SetStatusIfAsync(string jobId, JobStatus from, JobStatus to, CancellationToken ct)
+    private async Task<bool> SetStatusIfAsync(JobTransition change, CancellationToken ct)
     {
         bool changed;
         await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
         {
-            changed = await db.Jobs.Where(j => j.Id == jobId && j.Status == from)
-                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, to), ct).ConfigureAwait(false) == 1;
+            changed = await db.Jobs.Where(j => j.Id == change.JobId && j.Status == change.From)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, change.To), ct).ConfigureAwait(false) == 1;
         }
 
         if (changed)
         {
-            await RefreshStoreAsync(jobId, ct).ConfigureAwait(false);
+            await RefreshStoreAsync(change.JobId, ct).ConfigureAwait(false);
         }
 
         return changed;
@@ -645,10 +640,8 @@ public sealed class MigrationController : BackgroundService
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var job = await db.Jobs.FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"No job '{jobId}'.");
-        if (job.Status is not (JobStatus.Running or JobStatus.Waiting))
-        {
-            throw new InvalidOperationException($"Job '{jobId}' is {job.Status}; only a running or waiting job can migrate.");
-        }
+        var now = time.GetUtcNow();
+        var change = JobLifecycle.RequestMigration(jobId, job.Status, trigger == "Manual" ? JobChangeCause.Manual : JobChangeCause.Policy, now);
 
         if (job.CurrentCloudId == targetCloudId)
         {
@@ -660,7 +653,6 @@ public sealed class MigrationController : BackgroundService
             throw new InvalidOperationException($"No cloud {targetCloudId} is registered.");
         }
 
-        var now = time.GetUtcNow();
         var state = MigrationStateMachine.Start(Guid.NewGuid(), jobId, Id(job.CurrentCloudId), Id(targetCloudId), now);
         db.Migrations.Add(new MigrationEntity
         {
@@ -673,7 +665,7 @@ public sealed class MigrationController : BackgroundService
             RequestedAt = now,
             StepEnteredAt = now,
         });
-        job.Status = JobStatus.Migrating;
+        Apply(job, change);
         db.JobEvents.Add(new JobEventEntity
         {
             JobId = jobId,
@@ -701,7 +693,7 @@ public sealed class MigrationController : BackgroundService
             await started.Task.ConfigureAwait(false);
             try
             {
-                await new MigrationDriver(this, migrationId).RunAsync(token).ConfigureAwait(false);
+                await new MigrationDriver(DriverContext, migrationId).RunAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -727,9 +719,11 @@ public sealed class MigrationController : BackgroundService
         }
     }
 
-    internal static string Id(int cloudId) => cloudId.ToString(CultureInfo.InvariantCulture);
+    internal static string Id(int cloudId) => CloudKeys.Of(cloudId);
 
-    internal async Task SaveJobAsync(JobEntity job, CancellationToken ct, string? activeStep = null)
+    internal static void Apply(JobEntity job, JobTransition change) => JobStatusEvents.Apply(job, change);
+
+    public async Task SaveJobAsync(JobEntity job, CancellationToken ct, string? activeStep = null)
     {
         await using var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false);
         db.Jobs.Update(job);
@@ -749,7 +743,7 @@ public sealed class MigrationController : BackgroundService
     private Task AddStatusEventAsync(string jobId, JobStatus from, JobStatus to, CancellationToken ct) =>
         AddEventAsync(jobId, null, JobStatusEvents.Kind, from.ToString(), to.ToString(), null, JobStatusEvents.Message(jobId, from, to), null, ct);
 
-    internal async Task AddEventAsync(string jobId, Guid? migrationId, string kind, string? from, string? to, double? durationMs, string message, string? json, CancellationToken ct)
+    public async Task AddEventAsync(string jobId, Guid? migrationId, string kind, string? from, string? to, double? durationMs, string message, string? json, CancellationToken ct)
     {
         var at = _time.GetUtcNow();
         await using (var db = await _db.CreateDbContextAsync(ct).ConfigureAwait(false))
@@ -765,13 +759,7 @@ public sealed class MigrationController : BackgroundService
     }
 
     // Members the driver needs.
-    internal IDbContextFactory<GreenConsoleDbContext> Db => _db;
-    internal CloudRepository Clouds => _clouds;
-    internal ITrainingAgent Agent => _agent;
-    internal JobStore Store => _store;
-    internal MigrationHooks Hooks => _hooks;
-    internal JobsOptions Options => _options;
-    internal TimeProvider Time => _time;
-    internal ILogger Logger => _logger;
-    internal MigrationStateMachine Machine => _machine;
+    /// <summary>What a migration driver works with: ports and stores, never this controller.</summary>
+    private MigrationDriverContext DriverContext => _driverContext ??= new MigrationDriverContext(
+        _db, _clouds, _agent, _store, _hooks, _options, _time, _logger, _machine, this);
 }

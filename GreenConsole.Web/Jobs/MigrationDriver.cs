@@ -16,7 +16,7 @@ internal sealed class StepFailureException(MigrationFailure failure, string mess
 /// Drives one migration to a terminal step: recovery first (so a restarted controller continues where the persisted
 /// step says), then step by step, persisting each step before its action runs.
 /// </summary>
-internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
+internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId)
 {
     private MigrationEntity _m = null!;
     private JobEntity _job = null!;
@@ -42,8 +42,8 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         {
             MigrationId = _m.Id,
             JobId = _m.JobId,
-            SourceCloudId = MigrationController.Id(_m.SourceCloudId),
-            TargetCloudId = MigrationController.Id(_m.TargetCloudId),
+            SourceCloudId = CloudKeys.Of(_m.SourceCloudId),
+            TargetCloudId = CloudKeys.Of(_m.TargetCloudId),
             Step = Enum.Parse<MigrationStep>(_m.Step),
             RequestedAt = _m.RequestedAt,
             StepEnteredAt = _m.StepEnteredAt,
@@ -100,7 +100,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             case FailureAction.WaitAndRetry:
             case FailureAction.Ignore:
                 await SaveMigrationAsync(ct).ConfigureAwait(false);
-                await c.AddEventAsync(_m.JobId, _m.Id, "Transition", _state.Step.ToString(), _state.Step.ToString(), null,
+                await c.Jobs.AddEventAsync(_m.JobId, _m.Id, "Transition", _state.Step.ToString(), _state.Step.ToString(), null,
                     $"{f.Failure} in {_state.Step}: {f.Message} ({decision.Reason}); retrying", null, ct).ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(c.Options.RetryDelaySeconds), c.Time, ct).ConfigureAwait(false);
                 break;
@@ -260,7 +260,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             var warm = await WarmUpTargetAsync(ct).ConfigureAwait(false);
             if (warm.Length > 0)
             {
-                await c.AddEventAsync(_m.JobId, _m.Id, "Standby", null, null, null, $"Before the stop request:{warm}.", null, ct).ConfigureAwait(false);
+                await c.Jobs.AddEventAsync(_m.JobId, _m.Id, "Standby", null, null, null, $"Before the stop request:{warm}.", null, ct).ConfigureAwait(false);
             }
 
             _m.StopRequestedAt = c.Time.GetUtcNow();
@@ -282,14 +282,14 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         {
             var asked = c.Time.GetTimestamp();
             var poll = await OnSource(() => PollOrWaitAsync(_source, _job.ProgressOffset, RemoteWaitCondition.StoppedOrDone, ct)).ConfigureAwait(false);
-            c.ApplyProgress(_job, poll, _m.SourceCloudId);
+            c.Jobs.ApplyProgress(_job, poll, _m.SourceCloudId);
             var s = poll.Status;
             switch (poll.State)
             {
                 case RemoteJobState.Stopped:
                     RecordCheckpoint(s);
                     _job.LastCheckpointBytes = s.StoppedCheckpointBytes;
-                    await c.SaveJobAsync(_job, ct, _state.Step.ToString()).ConfigureAwait(false);
+                    await c.Jobs.SaveJobAsync(_job, ct, _state.Step.ToString()).ConfigureAwait(false);
                     return (MigrationStep.Checkpointed, $"Stopped after step {s.StoppedStep}: checkpoint {s.StoppedCheckpoint}, {s.StoppedCheckpointBytes} bytes.");
                 case RemoteJobState.Done:
                     _job.FinalWeightsSha256 = s.FinalWeightsSha256;
@@ -507,7 +507,7 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
             var asked = c.Time.GetTimestamp();
             var poll = await Classify(() => PollOrWaitAsync(where, offset, RemoteWaitCondition.NewStepLine, ct), unreachable, cloudId).ConfigureAwait(false);
             offset = poll.NextOffset;
-            c.ApplyProgress(probe, poll, cloudId);
+            c.Jobs.ApplyProgress(probe, poll, cloudId);
             if (poll.Lines.FirstOrDefault(l => l.IsStep) is { } first)
             {
                 var now = c.Time.GetUtcNow();
@@ -655,28 +655,19 @@ internal sealed class MigrationDriver(MigrationController c, Guid migrationId)
         }
 
         var now = c.Time.GetUtcNow();
-        switch (_state.Step)
+        var onTarget = _state.Step == MigrationStep.RunningOnTarget;
+        var onSource = _state.Step == MigrationStep.RunningOnSource;
+        JobStatusEvents.Apply(_job, JobLifecycle.MigrationEnded(_job.Id, _job.Status, onTarget, onSource, _job.FinalWeightsSha256 is not null, now));
+        if (onTarget)
         {
-            case MigrationStep.RunningOnTarget:
-                _job.CurrentCloudId = _m.TargetCloudId;
-                _job.ArrivedOnCurrentAt = now;
-                _job.Status = JobStatus.Running;
-                break;
-            case MigrationStep.RunningOnSource:
-                _job.Status = _job.FinalWeightsSha256 is null ? JobStatus.Running : JobStatus.Finished;
-                if (_job.Status == JobStatus.Finished)
-                {
-                    _job.FinishedAt ??= now;
-                }
-
-                break;
-            default:
-                _job.Status = JobStatus.Failed;
-                _job.FinishedAt ??= now;
-                _job.LastError = $"Migration {_m.Id} failed: {_m.Error}";
-                break;
+            _job.CurrentCloudId = _m.TargetCloudId;
+            _job.ArrivedOnCurrentAt = now;
+        }
+        else if (!onSource)
+        {
+            _job.LastError = $"Migration {_m.Id} failed: {_m.Error}";
         }
 
-        await c.SaveJobAsync(_job, ct).ConfigureAwait(false);
+        await c.Jobs.SaveJobAsync(_job, ct).ConfigureAwait(false);
     }
 }
