@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GreenConsole benchmarks; each case runs the built app's `bench <case>` verb through scripts/run.sh.
+# GreenConsole benchmarks; each case runs the GreenConsole.Bench program (the app's own services, measured).
 #
 #   scripts/bench.sh migration [--sizes 1MB,100MB,1GB] [--from KR] [--to CA-ON] [--step-delay-ms 100] [--csv FILE]
 #       Migration downtime (stop request -> first new progress line on the target, real controller and driver) per
@@ -32,6 +32,12 @@ private_lab() {
   "$root/scripts/lab.sh" up >/dev/null
 }
 
+bench_app() {
+  # The benchmarks live in their own project; it runs from the repository root, as the app does.
+  dotnet build "$root/GreenConsole.Bench" -c Release -nologo -v q "-clp:ErrorsOnly;NoSummary" >&2
+  "$root/GreenConsole.Bench/bin/Release/net10.0/GreenConsole.Bench" "$@"
+}
+
 has_csv() {
   local a
   for a in "$@"; do
@@ -43,18 +49,18 @@ has_csv() {
 case "${1:-}" in
   migration|ssh)
     if has_csv "${@:2}"; then
-      "$root/scripts/run.sh" bench "$1" "${@:2}"
+      bench_app "$1" "${@:2}"
     else
       private_lab
-      "$root/scripts/run.sh" bench "$1" --csv "$LAB_DIR/ssh_data.csv" "${@:2}"
+      bench_app "$1" --csv "$LAB_DIR/ssh_data.csv" "${@:2}"
     fi
     ;;
   csv)
-    "$root/scripts/run.sh" bench csv "${@:2}"
+    bench_app csv "${@:2}"
     ;;
   telemetry)
     private_lab
-    "$root/scripts/run.sh" bench telemetry --lab-csv "$LAB_DIR/ssh_data.csv" "${@:2}"
+    bench_app telemetry --lab-csv "$LAB_DIR/ssh_data.csv" "${@:2}"
     ;;
   ui)
     dotnet test GreenConsole.Tests -c Release --filter "Category=Benchmark" --logger "console;verbosity=detailed" "${@:2}"

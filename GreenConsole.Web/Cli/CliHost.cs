@@ -11,7 +11,7 @@ namespace GreenConsole.Web.Cli;
 /// </summary>
 public static class CliHost
 {
-    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "bench", "carbon", "job", "simulate"];
+    public static IReadOnlyCollection<string> Verbs { get; } = ["import-csv", "carbon", "job", "simulate"];
 
     /// <summary>Runs a verb and returns its exit code, or null when <paramref name="args"/> names no verb (start the web app).</summary>
     public static Task<int?> TryRunAsync(string[] args, CancellationToken ct) => TryRunAsync(args, Console.Out, Console.Error, ct);
@@ -29,10 +29,6 @@ public static class CliHost
 
         var root = new RootCommand("GreenConsole command-line verbs");
         root.Subcommands.Add(ImportCsvCommand.Create(configuration, output, error));
-        var bench = BenchCommand.Create(output);
-        bench.Subcommands.Add(SshBenchCommand.Create(configuration, output, error));
-        bench.Subcommands.Add(MigrationBenchCommand.Create(configuration, output, error));
-        root.Subcommands.Add(bench);
         root.Subcommands.Add(CarbonCommand.Create(configuration, output, error));
         root.Subcommands.Add(JobCommand.Create(configuration, output, error));
         root.Subcommands.Add(SimulateCommand.Create(configuration, output, error));

@@ -188,7 +188,7 @@ public sealed class CliHostTests : IDisposable
     [Fact]
     public async Task Bench_csv_times_a_small_import()
     {
-        var result = await CsvImportBenchmark.RunAsync(30, CancellationToken.None);
+        var result = await GreenConsole.Bench.CsvImportBenchmark.RunAsync(30, CancellationToken.None);
 
         Assert.Equal((30, 30, 30), (result.Rows, result.Created, result.Unchanged));
         Assert.Contains("30 rows", result.ToString(), StringComparison.Ordinal);

@@ -121,7 +121,7 @@ public sealed class JobCommandTests : IDisposable
     [InlineData("1500", new long[] { 1500 })]
     public void Bench_sizes_parse(string text, long[] expected)
     {
-        Assert.True(MigrationBenchCommand.TryParseSizes(text, out var sizes, out var problem), problem);
+        Assert.True(GreenConsole.Bench.MigrationBenchCommand.TryParseSizes(text, out var sizes, out var problem), problem);
         Assert.Equal(expected, sizes);
     }
 
@@ -132,7 +132,7 @@ public sealed class JobCommandTests : IDisposable
     [InlineData("-5MB")]
     public void Bad_bench_sizes_are_refused_with_the_offending_part(string text)
     {
-        Assert.False(MigrationBenchCommand.TryParseSizes(text, out _, out var problem));
+        Assert.False(GreenConsole.Bench.MigrationBenchCommand.TryParseSizes(text, out _, out var problem));
         Assert.StartsWith("--sizes:", problem, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ using GreenConsole.Web.Data;
 using GreenConsole.Web.Extensions;
 using Microsoft.Data.Sqlite;
 
-namespace GreenConsole.Web.Cli;
+namespace GreenConsole.Bench;
 
 /// <param name="ColdFreshImport">First import in this process into a fresh database (includes JIT and EF model building, as a CLI run pays).</param>
 /// <param name="FreshImport">Import into a second fresh database, once the process is warm.</param>

@@ -5,7 +5,7 @@ using GreenConsole.Agents.Ssh;
 using GreenConsole.Core.Clouds;
 using GreenConsole.Core.Remote;
 
-namespace GreenConsole.Web.Cli;
+namespace GreenConsole.Bench;
 
 /// <summary>
 /// <c>bench ssh [--csv FILE] [--iterations N]</c>: for each cloud in a cloud CSV (by default the demo lab's), the time

@@ -1,11 +1,11 @@
 using System.CommandLine;
 
-namespace GreenConsole.Web.Cli;
+namespace GreenConsole.Bench;
 
 /// <summary><c>bench csv [--rows N]</c>: times a CSV import into a fresh temporary database and its re-import.</summary>
 internal static class BenchCommand
 {
-    public static Command Create(TextWriter output)
+    public static RootCommand Create(TextWriter output)
     {
         var rows = new Option<int>("--rows") { Description = "Rows in the generated CSV", DefaultValueFactory = _ => 1000 };
         var csv = new Command("csv", "Time importing a generated cloud CSV into a fresh database, then re-importing it") { rows };
@@ -16,6 +16,6 @@ internal static class BenchCommand
             return 0;
         });
 
-        return new Command("bench", "Measure GreenConsole operations") { csv, TelemetryBenchmark.CreateCommand(output) };
+        return new RootCommand("GreenConsole benchmarks (scripts/bench.sh)") { csv, TelemetryBenchmark.CreateCommand(output) };
     }
 }

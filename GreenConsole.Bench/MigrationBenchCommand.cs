@@ -11,7 +11,7 @@ using GreenConsole.Web.Jobs;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
-namespace GreenConsole.Web.Cli;
+namespace GreenConsole.Bench;
 
 /// <summary>One measured checkpoint size: downtime of a real migration, a plain copy of as many bytes, and where the downtime went.</summary>
 internal sealed record MigrationBenchRow(

@@ -12,7 +12,7 @@ using GreenConsole.Web.Telemetry;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
-namespace GreenConsole.Web.Cli;
+namespace GreenConsole.Bench;
 
 /// <summary>
 /// One measured cycle size; CPU figures are per cycle. ChildCpu: the app's own ssh clients (one-shot ones reaped
