@@ -247,6 +247,49 @@ public abstract class RemoteShellContract(SshLabFixture lab, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Changed_credentials_never_ride_on_the_open_connection()
+    {
+        await using var s = Create();
+        var good = lab.Cloud("US").KeyTarget;
+        Assert.Equal(0, (await s.Shell.RunAsync(good, "true", Minute, CancellationToken.None)).ExitCode);
+        var folder = Directory.CreateTempSubdirectory("gc-contract-key-");
+        try
+        {
+            // The same cloud re-imported with a key the host does not know: the open connection must not serve it.
+            var wrongKey = Path.Combine(folder.FullName, "wrong_ed25519");
+            using (var keygen = Process.Start("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", wrongKey])!)
+            {
+                await keygen.WaitForExitAsync();
+            }
+
+            var e = await Assert.ThrowsAsync<RemoteShellException>(() => s.Shell.RunAsync(good with { KeyPath = wrongKey }, "true", Minute, CancellationToken.None));
+            Assert.Equal(RemoteErrorKind.AuthenticationFailed, e.Kind);
+            Assert.Contains("credentials, key or pinned host key changed", s.Log.All, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        Assert.Equal(0, (await s.Shell.RunAsync(good, "true", Minute, CancellationToken.None)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Hostile_target_fields_are_refused_before_anything_is_opened()
+    {
+        await using var s = Create();
+        var good = lab.Cloud("KR").KeyTarget;
+        foreach (var bad in new[] { good with { Host = "-oProxyCommand=touch /tmp/gc-pwned" }, good with { Username = "-oProxyCommand=x" }, good with { KeyPath = "/etc/shadow" } })
+        {
+            var e = await Assert.ThrowsAsync<RemoteShellException>(() => s.Shell.RunAsync(bad, "true", Minute, CancellationToken.None));
+            Assert.Equal(RemoteErrorKind.ClientError, e.Kind);
+            await Assert.ThrowsAsync<RemoteShellException>(() => s.Terminals.OpenAsync(bad, 24, 80, CancellationToken.None));
+        }
+
+        Assert.False(File.Exists("/tmp/gc-pwned"));
+    }
+
+    [Fact]
     public async Task No_secret_reaches_a_command_line_an_environment_or_the_log()
     {
         Assert.True(lab.IsRoot, "password logins need the root lab");
@@ -274,7 +317,18 @@ public abstract class RemoteShellContract(SshLabFixture lab, ITestOutputHelper o
             Assert.DoesNotContain(cloud.Password!, s.Log.All, StringComparison.Ordinal);
             if (s.Kind == SshClientKind.SshNet)
             {
-                Assert.Empty(ChildProcesses());
+                // Other test classes run OpenSSH clients at the same time; only processes working for this adapter's
+                // data folder (control sockets, known_hosts) would be this adapter's.
+                var own = new List<int>();
+                foreach (var pid in ChildProcesses())
+                {
+                    if ((await ReadOrEmptyAsync($"/proc/{pid}/cmdline")).Contains(s.DataDir, StringComparison.Ordinal))
+                    {
+                        own.Add(pid);
+                    }
+                }
+
+                Assert.Empty(own);
             }
         }
         finally

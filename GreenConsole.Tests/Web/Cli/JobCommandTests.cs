@@ -203,7 +203,7 @@ public sealed class JobCommandLabTests(SshLabFixture lab) : IDisposable
 
         (code, _, error) = await cli.RunAsync("job", "resume", id);
         Assert.Equal(JobCommand.Failed, code);
-        Assert.Contains($"job resume: Job '{id}' is Running; only a paused or waiting job can resume.", error, StringComparison.Ordinal);
+        Assert.Contains($"job resume: Job '{id}' is Running; it can be resumed only when paused or waiting.", error, StringComparison.Ordinal);
 
         (code, _, error) = await cli.RunAsync("job", "migrate", id, "--to", "KR");
         Assert.Equal(JobCommand.Failed, code);
@@ -223,11 +223,11 @@ public sealed class JobCommandLabTests(SshLabFixture lab) : IDisposable
 
         (code, _, error) = await cli.RunAsync("job", "pause", id);
         Assert.Equal(JobCommand.Failed, code);
-        Assert.Contains($"job pause: Job '{id}' is Cancelling; it can be paused only while running.", error, StringComparison.Ordinal);
+        Assert.Contains($"job pause: Job '{id}' is Cancelling; it can be paused only while running or waiting.", error, StringComparison.Ordinal);
 
         (code, _, error) = await cli.RunAsync("job", "migrate", id, "--to", "CA-ON");
         Assert.Equal(JobCommand.Failed, code);
-        Assert.Contains($"Job '{id}' is Cancelling; only a running or waiting job can migrate.", error, StringComparison.Ordinal);
+        Assert.Contains($"Job '{id}' is Cancelling; it can be moved only while running or waiting.", error, StringComparison.Ordinal);
 
         // A short job: the CLI records the migration request (the web app's controller would carry it out).
         (code, output, error) = await cli.RunAsync("job", "start", "--cloud", "US-CAL-CISO", "--epochs", "1", "--json");
