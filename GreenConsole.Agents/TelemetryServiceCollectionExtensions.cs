@@ -31,6 +31,7 @@ public static class TelemetryServiceCollectionExtensions
         }
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<CarbonOptions>(configuration, CarbonOptions.SectionName);
+        services.AddValidatedOptions<CarbonSignalOptions>(configuration, CarbonSignalOptions.SectionName);
         services.AddValidatedOptions<CarbonTraceOptions>(configuration, CarbonTraceOptions.SectionName);
         services.AddValidatedOptions<CarbonYearlyOptions>(configuration, CarbonYearlyOptions.SectionName);
         // Validation runs after every post-configure step, so the token from the environment is validated too.

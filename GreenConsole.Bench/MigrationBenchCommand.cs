@@ -154,8 +154,7 @@ internal static class MigrationBenchCommand
         }).Build();
         var scope = CliServices.Build(settings, CliModules.Jobs, LogLevel.Warning, services =>
         {
-            services.AddSingleton<CloudHealthStore>();
-            services.AddSingleton<MigrationController>();
+            services.AddGreenConsoleMigrationController();
         });
         var provider = scope.Services;
         MigrationController? controller = null;

@@ -3,13 +3,10 @@ using GreenConsole.Core.Carbon;
 
 namespace GreenConsole.Agents.Carbon;
 
-/// <summary>Section "Carbon": which signal drives decisions and how the resilient chain behaves.</summary>
+/// <summary>Section "Carbon": how the resilient chain behaves (the signal itself is <see cref="CarbonSignalOptions"/>).</summary>
 public sealed class CarbonOptions
 {
     public const string SectionName = "Carbon";
-
-    /// <summary>The signal the app uses for decisions and accounting (LifeCycle by default).</summary>
-    public CarbonSignal Signal { get; set; } = CarbonSignal.LifeCycle;
 
     /// <summary>Each provider call is cut off after this long so a slow source never blocks a poll.</summary>
     [Range(0.05, 120)]

@@ -31,5 +31,8 @@ public sealed record ProviderHealth(
 /// <summary>Exposes per-provider health counters (implemented by the resilient chain).</summary>
 public interface ICarbonProviderHealth
 {
+    /// <summary>The providers' names in the order they are asked.</summary>
+    IReadOnlyList<string> ProviderOrder { get; }
+
     IReadOnlyDictionary<string, ProviderHealth> Health { get; }
 }

@@ -100,6 +100,13 @@ public static class JobLifecycle
     /// <summary>The stop request never reached the cloud: the job keeps training.</summary>
     public static JobTransition ShiftFailed(string jobId, DateTimeOffset at) => new(jobId, JobStatus.Shifting, JobStatus.Running, JobChangeCause.Policy, at);
 
+    /// <summary>A person's pause or cancel never reached the cloud: the job goes back to the status it had.</summary>
+    public static JobTransition StopNotDelivered(JobTransition asked, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(asked);
+        return new(asked.JobId, asked.To, asked.From, asked.Cause, at);
+    }
+
     /// <summary>The training process stopped at a mini-batch boundary after a stop request.</summary>
     public static JobTransition StoppedOnCloud(string jobId, JobStatus from, DateTimeOffset at) => new(jobId, from, from switch
     {

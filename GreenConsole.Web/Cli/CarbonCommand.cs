@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using GreenConsole.Agents;
-using GreenConsole.Agents.Carbon.Chain;
 using GreenConsole.Core.Accounting;
 using GreenConsole.Core.Carbon;
 using GreenConsole.Web.Extensions;
@@ -64,17 +62,19 @@ internal static class CarbonCommand
         var provider = scope.Services;
 
         CarbonSignal signal;
-        ResilientCarbonIntensityProvider chain;
+        ICarbonIntensityProvider chain;
+        ICarbonProviderHealth providers;
         try
         {
-            var configured = provider.GetRequiredService<IOptions<Agents.Carbon.CarbonOptions>>().Value.Signal;
+            var configured = provider.GetRequiredService<IOptions<CarbonSignalOptions>>().Value.Signal;
             if (!TelemetryApiModels.TryParseSignal(signalText, configured, out signal))
             {
                 await error.WriteLineAsync($"carbon: --signal '{signalText}' is unknown; use lifecycle or direct").ConfigureAwait(false);
                 return Error;
             }
 
-            chain = provider.GetRequiredService<ResilientCarbonIntensityProvider>();
+            chain = provider.GetRequiredService<ICarbonIntensityProvider>();
+            providers = provider.GetRequiredService<ICarbonProviderHealth>();
         }
         catch (OptionsValidationException e)
         {
@@ -85,7 +85,7 @@ internal static class CarbonCommand
         var upper = zone.Trim().ToUpperInvariant();
         if (!chain.Supports(upper))
         {
-            await error.WriteLineAsync($"carbon: no carbon source knows zone '{upper}' (providers: {string.Join(", ", chain.ProviderOrder)})").ConfigureAwait(false);
+            await error.WriteLineAsync($"carbon: no carbon source knows zone '{upper}' (providers: {string.Join(", ", providers.ProviderOrder)})").ConfigureAwait(false);
             return Error;
         }
 
@@ -118,7 +118,7 @@ internal static class CarbonCommand
                 sourceEstimated = reading.SourceEstimated,
                 ageSeconds = reading.Age?.TotalSeconds,
                 note = reading.Note,
-                providers = chain.ProviderOrder,
+                providers = providers.ProviderOrder,
             }, Json)).ConfigureAwait(false);
         }
         else
@@ -130,7 +130,7 @@ internal static class CarbonCommand
                 signal:     {(reading.Signal == CarbonSignal.LifeCycle ? "lifecycle" : "direct")}
                 source:     {reading.Source}
                 provenance: {reading.Quality}{(reading.SourceEstimated ? ", estimated by the source" : "")}{(reading.Age is { } age ? $", stale by {age.TotalMinutes:F0} min" : "")}{(reading.Note is null ? "" : $"; {reading.Note}")}
-                providers:  {string.Join(" > ", chain.ProviderOrder)}
+                providers:  {string.Join(" > ", providers.ProviderOrder)}
                 """);
             await output.WriteLineAsync(text).ConfigureAwait(false);
         }

@@ -33,7 +33,7 @@ public sealed class CarbonMapBuilder(
     CloudRepository clouds,
     CloudHealthStore health,
     IEnumerable<IMapJobSource> jobs,
-    Microsoft.Extensions.Options.IOptions<GreenConsole.Agents.Carbon.CarbonOptions> carbonOptions,
+    Microsoft.Extensions.Options.IOptions<GreenConsole.Core.Carbon.CarbonSignalOptions> carbonOptions,
     TimeProvider time)
 {
     public async Task<CarbonMapSnapshot> BuildAsync(CancellationToken cancellationToken)

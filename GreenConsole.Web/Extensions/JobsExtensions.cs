@@ -1,6 +1,7 @@
 using GreenConsole.Agents;
 using GreenConsole.Web.Health;
 using GreenConsole.Web.Jobs;
+using GreenConsole.Web.Jobs.Control;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -16,10 +17,21 @@ public static class JobsExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddGreenConsoleJobServices(builder.Configuration);
-        builder.Services.TryAddSingleton<CloudHealthStore>();
-        builder.Services.TryAddSingleton<MigrationController>();
+        builder.Services.AddGreenConsoleMigrationController();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
         return builder;
+    }
+
+    /// <summary>The controller and its parts (poller, decision inputs, executor, drivers), not yet hosted.</summary>
+    internal static IServiceCollection AddGreenConsoleMigrationController(this IServiceCollection services)
+    {
+        services.TryAddSingleton<CloudHealthStore>();
+        services.TryAddSingleton<JobPoller>();
+        services.TryAddSingleton<DecisionInputBuilder>();
+        services.TryAddSingleton<DecisionExecutor>();
+        services.TryAddSingleton<MigrationDrivers>();
+        services.TryAddSingleton<MigrationController>();
+        return services;
     }
 
     /// <summary>Everything but the hosted controller (the CLI uses this: its migrate requests are driven by the web app's controller).</summary>
@@ -32,6 +44,7 @@ public static class JobsExtensions
         services.AddGreenConsoleTrainingAgent(configuration);
         services.AddGreenConsoleCarbon(configuration);
         services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<JobRepository>();
         services.TryAddSingleton<JobControllerSignal>();
         services.TryAddSingleton<MigrationHooks>();
         services.TryAddSingleton<JobService>();

@@ -1,11 +1,11 @@
 using System.Globalization;
-using GreenConsole.Agents.Carbon;
 using GreenConsole.Core.Carbon;
 using GreenConsole.Core.Jobs;
 using GreenConsole.Core.Migration;
+using GreenConsole.Core.Remote;
 using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Data;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Options;
 
 namespace GreenConsole.Web.Jobs;
@@ -26,13 +26,12 @@ public sealed record JobCarbonSummary(string JobId, double PowerWatts, string Po
 /// Migrations are persisted as requests; the controller (in the web app) drives them.
 /// </summary>
 public sealed class JobService(
-    IDbContextFactory<GreenConsoleDbContext> db,
+    JobRepository jobs,
     CloudRepository clouds,
     ITrainingAgent agent,
     ICarbonIntensityProvider carbon,
-    IOptions<CarbonOptions> carbonOptions,
+    IOptions<CarbonSignalOptions> carbonOptions,
     IOptions<JobsOptions> options,
-    JobStore store,
     JobControllerSignal signal,
     TimeProvider time,
     ILogger<JobService> logger,
@@ -87,48 +86,22 @@ public sealed class JobService(
         var launch = await agent.StartAsync(target, spec, resume: false, ct).ConfigureAwait(false);
         job.StartedAt = launch.LaunchedAt;
         job.ProgressOffset = launch.ProgressOffset;
-        await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
-        {
-            context.Jobs.Add(job);
-            context.JobEvents.Add(new JobEventEntity { JobId = id, Kind = "Job", At = now, Message = $"Started on cloud {request.CloudId}: {spec.TrainerArguments}" });
-            await context.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-
+        await jobs.AddAsync(job, $"Started on cloud {request.CloudId}: {spec.TrainerArguments}", ct).ConfigureAwait(false);
         logger.LogInformation("Job {Job} started on cloud {Cloud}", id, request.CloudId);
-        var snapshot = JobSnapshot.From(job);
-        store.Upsert(snapshot);
         signal.Wake();
-        return snapshot;
+        return JobSnapshot.From(job);
     }
 
-    public async Task<IReadOnlyList<JobSnapshot>> ListAsync(CancellationToken ct)
-    {
-        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var jobs = await context.Jobs.AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
-        var terminal = new[] { nameof(MigrationStep.RunningOnTarget), nameof(MigrationStep.RunningOnSource), nameof(MigrationStep.Failed) };
-        var active = await context.Migrations.AsNoTracking().Where(m => !terminal.Contains(m.Step))
-            .Select(m => new { m.JobId, m.Step }).ToListAsync(ct).ConfigureAwait(false);
-        return jobs.OrderByDescending(j => j.CreatedAt)
-            .Select(j => JobSnapshot.From(j, active.FirstOrDefault(a => a.JobId == j.Id)?.Step)).ToList();
-    }
+    public Task<IReadOnlyList<JobSnapshot>> ListAsync(CancellationToken ct) => jobs.SnapshotsAsync(ct);
 
-    public async Task<IReadOnlyList<MigrationEntity>> MigrationsAsync(string jobId, CancellationToken ct)
-    {
-        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        return (await context.Migrations.AsNoTracking().Where(m => m.JobId == jobId).ToListAsync(ct).ConfigureAwait(false))
-            .OrderBy(m => m.RequestedAt).ToList();
-    }
+    public Task<IReadOnlyList<MigrationEntity>> MigrationsAsync(string jobId, CancellationToken ct) => jobs.MigrationsOfAsync(jobId, ct);
 
-    public async Task<IReadOnlyList<JobEventEntity>> EventsAsync(string jobId, CancellationToken ct)
-    {
-        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        return await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId).OrderBy(e => e.Id).ToListAsync(ct).ConfigureAwait(false);
-    }
+    public Task<IReadOnlyList<JobEventEntity>> EventsAsync(string jobId, CancellationToken ct) => jobs.EventsOfAsync(jobId, ct);
 
     /// <summary>Requests a migration to <paramref name="targetCloudId"/> now; the controller drives it (at once in the web app).</summary>
     public async Task<Guid> MigrateAsync(string jobId, int targetCloudId, CancellationToken ct)
     {
-        var id = await MigrationController.PersistMigrationRequestAsync(db, time, jobId, targetCloudId, "Manual", ct).ConfigureAwait(false);
+        var id = await jobs.RequestMigrationAsync(jobId, targetCloudId, "Manual", ct).ConfigureAwait(false);
         signal.Wake();
         return id;
     }
@@ -144,55 +117,56 @@ public sealed class JobService(
     /// </summary>
     private async Task StopAsync(string jobId, Func<string, JobStatus, DateTimeOffset, JobTransition> rule, CancellationToken ct)
     {
-        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
         var change = rule(jobId, job.Status, time.GetUtcNow());
+        SshTarget? target = null;
         if (JobLifecycle.StopNeedsTheCloud(job.Status))
         {
-            var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+            target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
-            await agent.RequestStopAsync(target, jobId, ct).ConfigureAwait(false);
         }
 
-        await SetStatusAsync(job, change, ct).ConfigureAwait(false);
+        // The status changes first, so a poll that sees the process stop finds the job Pausing (or Cancelling), not Running.
+        await ApplyAsync(change, null, ct).ConfigureAwait(false);
+        if (target is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await agent.RequestStopAsync(target, jobId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            await jobs.TryApplyAsync(JobLifecycle.StopNotDelivered(change, time.GetUtcNow()), null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Resumes a paused job (or one waiting out a dirty grid) on its current cloud from its latest checkpoint.</summary>
     public async Task ResumeAsync(string jobId, CancellationToken ct)
     {
-        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
         var change = JobLifecycle.Resume(jobId, job.Status, JobChangeCause.Manual, time.GetUtcNow());
 
         var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
         var launch = await agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
-        job.ProgressOffset = launch.ProgressOffset;
-        job.LastProgressAt = null;
-        await SetStatusAsync(job, change, ct).ConfigureAwait(false);
+        await ApplyAsync(change, u => u
+            .SetProperty(j => j.ProgressOffset, launch.ProgressOffset)
+            .SetProperty(j => j.LastProgressAt, (DateTimeOffset?)null), ct).ConfigureAwait(false);
     }
 
-    private async Task<JobEntity> LoadAsync(string jobId, CancellationToken ct)
+    /// <summary>Applies the change unless the job moved on since it was read (a poll or another person got there first).</summary>
+    private async Task ApplyAsync(JobTransition change, Action<UpdateSettersBuilder<JobEntity>>? also, CancellationToken ct)
     {
-        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        return await context.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"No job '{jobId}'.");
-    }
-
-    private async Task SetStatusAsync(JobEntity job, JobTransition change, CancellationToken ct)
-    {
-        MigrationController.Apply(job, change);
-
-        await using (var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false))
+        if (!await jobs.TryApplyAsync(change, also, ct).ConfigureAwait(false))
         {
-            context.Jobs.Update(job);
-            context.JobEvents.Add(new JobEventEntity
-            {
-                JobId = job.Id, Kind = JobStatusEvents.Kind, At = change.At, FromStep = change.From.ToString(), ToStep = change.To.ToString(),
-                Message = change.Message,
-            });
-            await context.SaveChangesAsync(ct).ConfigureAwait(false);
+            var now = await jobs.LoadAsync(change.JobId, ct).ConfigureAwait(false);
+            throw new InvalidOperationException($"Job '{change.JobId}' changed to {now.Status} meanwhile; nothing was changed. Try again if it still applies.");
         }
 
-        store.Upsert(JobSnapshot.From(job));
         signal.Wake();
     }
 
@@ -202,7 +176,7 @@ public sealed class JobService(
     /// </summary>
     public async Task<JobCarbonSummary> CarbonReportAsync(string jobId, CancellationToken ct)
     {
-        var job = await LoadAsync(jobId, ct).ConfigureAwait(false);
+        var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
         var migrations = (await MigrationsAsync(jobId, ct).ConfigureAwait(false)).Where(m => m.CompletedAt is not null).ToList();
         var summaries = (await clouds.ListAsync(ct).ConfigureAwait(false)).ToDictionary(c => c.Id);
         var o = options.Value;
@@ -248,7 +222,7 @@ public sealed class JobService(
             var src = await HistoryAsync(m.SourceCloudId).ConfigureAwait(false);
             var dst = await HistoryAsync(m.TargetCloudId).ConfigureAwait(false);
             overheads.Add(MigrationOverhead.Compute(
-                MigrationController.Id(m.SourceCloudId), MigrationController.Id(m.TargetCloudId), stop, resumed - stop,
+                CloudKeys.Of(m.SourceCloudId), CloudKeys.Of(m.TargetCloudId), stop, resumed - stop,
                 idleKw, Pue(m.SourceCloudId), src.Count == 0 ? 0 : MigrationAccounting.IntensityAt(src, stop),
                 idleKw, Pue(m.TargetCloudId), dst.Count == 0 ? 0 : MigrationAccounting.IntensityAt(dst, stop)));
             cloud = m.Step == nameof(MigrationStep.RunningOnTarget) ? m.TargetCloudId : m.SourceCloudId;
@@ -257,7 +231,7 @@ public sealed class JobService(
 
         await AddSegmentAsync(cloud, from, end).ConfigureAwait(false);
         var report = MigrationAccounting.Compute(
-            MigrationController.Id(job.FirstCloudId), Pue(job.FirstCloudId), await HistoryAsync(job.FirstCloudId).ConfigureAwait(false), segments, overheads);
+            CloudKeys.Of(job.FirstCloudId), Pue(job.FirstCloudId), await HistoryAsync(job.FirstCloudId).ConfigureAwait(false), segments, overheads);
         var runSeconds = segments.Sum(s => (s.To - s.From).TotalSeconds);
         var meanWatts = runSeconds > 0 ? report.ActualRunItKwh * 3_600_000 / runSeconds : o.DefaultPowerWatts;
         return new JobCarbonSummary(jobId, meanWatts, Provenance(coveredSeconds, runSeconds, o.DefaultPowerWatts), report, runSeconds);
@@ -285,7 +259,7 @@ public sealed class JobService(
 
             var energy = SegmentEnergy.Combine(a, b, powerKw, Pue(cloudId), await HistoryAsync(cloudId).ConfigureAwait(false), measured);
             coveredSeconds += energy.CoveredSeconds;
-            segments.Add(new RunSegment(MigrationController.Id(cloudId), a, b, energy.ItKwh, energy.Grams));
+            segments.Add(new RunSegment(CloudKeys.Of(cloudId), a, b, energy.ItKwh, energy.Grams));
         }
     }
 
@@ -295,18 +269,7 @@ public sealed class JobService(
     /// </summary>
     private async Task<IReadOnlyList<ActivityChange>> ActivityChangesAsync(string jobId, IReadOnlyList<MigrationEntity> completed, CancellationToken ct)
     {
-        await using var context = await db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var events = await context.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Kind == JobStatusEvents.Kind)
-            .OrderBy(e => e.Id).Select(e => new { e.At, e.ToStep, e.Message }).ToListAsync(ct).ConfigureAwait(false);
-        var changes = new List<ActivityChange>();
-        foreach (var e in events)
-        {
-            if (JobStatusEvents.To(e.ToStep, e.Message) is { } status)
-            {
-                changes.Add(new ActivityChange(e.At, Trains(status)));
-            }
-        }
-
+        var changes = (await jobs.StatusChangesOfAsync(jobId, ct).ConfigureAwait(false)).Select(e => new ActivityChange(e.At, Trains(e.To))).ToList();
         changes.AddRange(completed
             .Where(m => m.Step is nameof(MigrationStep.RunningOnTarget) or nameof(MigrationStep.RunningOnSource))
             .Select(m => new ActivityChange(m.CompletedAt!.Value, true)));

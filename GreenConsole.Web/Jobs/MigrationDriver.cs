@@ -2,7 +2,7 @@ using GreenConsole.Core.Jobs;
 using GreenConsole.Core.Migration;
 using GreenConsole.Core.Remote;
 using GreenConsole.Web.Data;
-using Microsoft.EntityFrameworkCore;
+using GreenConsole.Web.Jobs.Control;
 
 namespace GreenConsole.Web.Jobs;
 
@@ -29,12 +29,7 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
 
     public async Task RunAsync(CancellationToken ct)
     {
-        await using (var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false))
-        {
-            _m = await db.Migrations.AsNoTracking().FirstAsync(m => m.Id == migrationId, ct).ConfigureAwait(false);
-            _job = await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == _m.JobId, ct).ConfigureAwait(false);
-        }
-
+        (_m, _job) = await c.Jobs.LoadMigrationAsync(migrationId, ct).ConfigureAwait(false);
         _source = await c.Clouds.GetTargetAsync(_m.SourceCloudId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Migration {_m.Id}: source cloud {_m.SourceCloudId} is no longer registered.");
         var target = await c.Clouds.GetTargetAsync(_m.TargetCloudId, ct).ConfigureAwait(false);
@@ -282,14 +277,14 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
         {
             var asked = c.Time.GetTimestamp();
             var poll = await OnSource(() => PollOrWaitAsync(_source, _job.ProgressOffset, RemoteWaitCondition.StoppedOrDone, ct)).ConfigureAwait(false);
-            c.Jobs.ApplyProgress(_job, poll, _m.SourceCloudId);
+            JobProgress.Apply(_job, poll, _m.SourceCloudId, c.Store);
             var s = poll.Status;
             switch (poll.State)
             {
                 case RemoteJobState.Stopped:
                     RecordCheckpoint(s);
                     _job.LastCheckpointBytes = s.StoppedCheckpointBytes;
-                    await c.Jobs.SaveJobAsync(_job, ct, _state.Step.ToString()).ConfigureAwait(false);
+                    await c.Jobs.SaveAsync(_job, _state.Step.ToString(), ct).ConfigureAwait(false);
                     return (MigrationStep.Checkpointed, $"Stopped after step {s.StoppedStep}: checkpoint {s.StoppedCheckpoint}, {s.StoppedCheckpointBytes} bytes.");
                 case RemoteJobState.Done:
                     _job.FinalWeightsSha256 = s.FinalWeightsSha256;
@@ -507,7 +502,7 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
             var asked = c.Time.GetTimestamp();
             var poll = await Classify(() => PollOrWaitAsync(where, offset, RemoteWaitCondition.NewStepLine, ct), unreachable, cloudId).ConfigureAwait(false);
             offset = poll.NextOffset;
-            c.Jobs.ApplyProgress(probe, poll, cloudId);
+            JobProgress.Apply(probe, poll, cloudId, c.Store);
             if (poll.Lines.FirstOrDefault(l => l.IsStep) is { } first)
             {
                 var now = c.Time.GetUtcNow();
@@ -615,36 +610,12 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
             _m.CompletedAt = evt.At;
         }
 
-        await using (var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false))
-        {
-            db.Migrations.Update(_m);
-            db.JobEvents.Add(new JobEventEntity
-            {
-                JobId = _m.JobId,
-                MigrationId = _m.Id,
-                Kind = "Transition",
-                At = evt.At,
-                FromStep = evt.From.ToString(),
-                ToStep = evt.To.ToString(),
-                DurationMs = evt.PreviousStepDuration.TotalMilliseconds,
-                Message = detail,
-                DataJson = System.Text.Json.JsonSerializer.Serialize(new { _m.CheckpointName, _m.CheckpointBytes, _m.TransferBytes, _m.TransferSeconds, _m.TransferAttempts, _m.RollbackAttempts, _m.Error }),
-            });
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        }
-
-        c.Store.AddEvent(new JobEventView(_m.JobId, _m.Id, "Transition", evt.At, evt.From.ToString(), evt.To.ToString(), evt.PreviousStepDuration.TotalMilliseconds, detail));
-        c.Store.Upsert(JobSnapshot.From(_job, next.IsTerminal ? null : next.Step.ToString()));
+        await c.Jobs.SaveTransitionAsync(_m, _job, evt, detail, ct).ConfigureAwait(false);
         c.Logger.LogInformation("Migration {Migration} of job {Job}: {From} -> {To} after {Ms} ms: {Detail}",
             _m.Id, _m.JobId, evt.From, evt.To, (long)evt.PreviousStepDuration.TotalMilliseconds, detail);
     }
 
-    private async Task SaveMigrationAsync(CancellationToken ct)
-    {
-        await using var db = await c.Db.CreateDbContextAsync(ct).ConfigureAwait(false);
-        db.Migrations.Update(_m);
-        await db.SaveChangesAsync(ct).ConfigureAwait(false);
-    }
+    private Task SaveMigrationAsync(CancellationToken ct) => c.Jobs.SaveMigrationAsync(_m, ct);
 
     private async Task FinishAsync(CancellationToken ct)
     {
@@ -668,6 +639,6 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
             _job.LastError = $"Migration {_m.Id} failed: {_m.Error}";
         }
 
-        await c.Jobs.SaveJobAsync(_job, ct).ConfigureAwait(false);
+        await c.Jobs.SaveAsync(_job, null, ct).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Compression;
-using GreenConsole.Agents.Carbon.Trace;
 using GreenConsole.Core.Simulation;
 
 namespace GreenConsole.Web.Simulation;
@@ -42,8 +41,7 @@ public static class TraceInput
     public static string ShippedPath(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var path = configuration[$"{CarbonTraceOptions.SectionName}:{nameof(CarbonTraceOptions.FilePath)}"] ?? new CarbonTraceOptions().FilePath;
-        return Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, path));
+        return ShippedTrace.Resolve(configuration[ShippedTrace.FilePathKey] ?? ShippedTrace.DefaultFilePath, AppContext.BaseDirectory);
     }
 
     /// <summary>Reads a trace file (.gz or plain CSV). Format errors throw <see cref="TraceFormatException"/> (line named).</summary>

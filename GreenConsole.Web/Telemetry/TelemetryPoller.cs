@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using GreenConsole.Agents.Carbon;
 using GreenConsole.Core.Carbon;
 using GreenConsole.Core.Hardware;
 using GreenConsole.Core.Remote;
@@ -39,7 +38,7 @@ public sealed class TelemetryPoller : IDisposable
         TelemetryStore store,
         TelemetryWriter writer,
         IOptionsMonitor<TelemetryOptions> options,
-        IOptions<CarbonOptions> carbonOptions,
+        IOptions<CarbonSignalOptions> carbonOptions,
         TimeProvider time,
         ILogger<TelemetryPoller> logger,
         ICarbonProviderHealth? carbonHealth = null)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using GreenConsole.Core.Simulation;
 
 namespace GreenConsole.Agents.Carbon.Trace;
 
@@ -17,11 +18,11 @@ public enum TraceTimeMode
 /// <summary>Section "Carbon:Trace": the embedded hourly 2023 trace and how real time maps onto it.</summary>
 public sealed class CarbonTraceOptions : IValidatableObject
 {
-    public const string SectionName = "Carbon:Trace";
+    public const string SectionName = ShippedTrace.SectionName;
 
     /// <summary>The gzip CSV; relative paths are resolved against the app's base directory.</summary>
     [Required]
-    public string FilePath { get; set; } = "data/carbon/electricitymaps_hourly_2023_16zones.csv.gz";
+    public string FilePath { get; set; } = ShippedTrace.DefaultFilePath;
 
     public TraceTimeMode Mode { get; set; } = TraceTimeMode.HourOfYear;
 

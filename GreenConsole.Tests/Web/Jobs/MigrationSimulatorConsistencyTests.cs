@@ -71,7 +71,7 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
         var liveMigrate = live.First(d => d.Action == MigrationAction.Migrate);
         Assert.All(live.TakeWhile(d => d != liveMigrate), d => Assert.Equal((startHour, MigrationAction.Stay), (d.TraceHour, d.Action)));
         Assert.Equal(startHour + 1, liveMigrate.TraceHour);
-        Assert.Equal(MigrationController.Id(target.Id), liveMigrate.TargetCloudId);
+        Assert.Equal(CloudKeys.Of(target.Id), liveMigrate.TargetCloudId);
 
         // The simulator, configured from the live host: its clouds (ids, zones, thresholds, PUE in list order), its
         // policy options and job defaults, the same trace file read by the simulator's own loader.
@@ -81,7 +81,7 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
         var jobInputs = liveMigrate.Inputs.GetProperty("Job");
         var input = new SimulationInput
         {
-            Clouds = [.. clouds.Select(c => new SimCloud(c.Zone, c.ThresholdGPerKwh ?? options.DefaultThresholdGPerKwh, c.Pue, MigrationController.Id(c.Id)))],
+            Clouds = [.. clouds.Select(c => new SimCloud(c.Zone, c.ThresholdGPerKwh ?? options.DefaultThresholdGPerKwh, c.Pue, CloudKeys.Of(c.Id)))],
             Job = new SimJob
             {
                 // Whole hours: the start hour, the crossing hour and one more.
@@ -120,7 +120,7 @@ public sealed class MigrationSimulatorConsistencyTests(SshLabFixture lab) : IDis
         var simMigrate = simulated.First(d => d.Decision.Action == MigrationAction.Migrate);
         Assert.Equal((startHour, MigrationAction.Stay, MigrationReason.BelowThreshold), (simulated[0].Hour, simulated[0].Decision.Action, simulated[0].Decision.Reason));
         Assert.Equal(liveMigrate.TraceHour, simMigrate.Hour);
-        Assert.Equal(MigrationController.Id(source.Id), simMigrate.CloudId);
+        Assert.Equal(CloudKeys.Of(source.Id), simMigrate.CloudId);
         Assert.Equal(liveMigrate.TargetCloudId, simMigrate.Decision.TargetCloudId);
         Assert.Equal(trace.Start.AddHours(liveMigrate.TraceHour), simMigrate.At);
     }

@@ -79,8 +79,7 @@ internal sealed class MigrationTestHost : IAsyncDisposable
         services.AddGreenConsolePersistence(configuration);
         services.AddGreenConsoleCloudRegistry();
         services.AddGreenConsoleJobServices(configuration);
-        services.AddSingleton<CloudHealthStore>();
-        services.AddSingleton<MigrationController>();
+        services.AddGreenConsoleMigrationController();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.MigrateGreenConsoleDatabaseAsync(CancellationToken.None);
         if (importLab)
