@@ -22,6 +22,12 @@ public sealed record CarbonIntensityReading(
     /// <summary>Free-text note on how the figure was derived (for example "yearly average, mean of 12 sub-zones").</summary>
     public string? Note { get; init; }
 
+    /// <summary>
+    /// For a replayed value: the hour it was recorded in (for example an hour of 2023 replayed in 2026). A reading of
+    /// a past year is not a measurement of now, and <see cref="CarbonProvenance.Label"/> says so.
+    /// </summary>
+    public DateTimeOffset? RecordedAt { get; init; }
+
     /// <summary>The same value re-served as stale, with its age.</summary>
     public CarbonIntensityReading AsStale(TimeSpan age) => this with { Quality = DataQuality.Stale, Age = age };
 }

@@ -175,11 +175,11 @@ public sealed class BrowserHarness : IAsyncDisposable
     /// <summary>Creates a user the way an administrator does: on the Users page (the page must be open).</summary>
     public static async Task CreateUserAsync(IPage page, string name, string password, string role)
     {
-        await page.FillAsync("input[name=new-user]", name);
-        await page.FillAsync("input[name=new-password]", password);
+        await page.FillAsync("#new-user input, input#new-user", name);
+        await page.FillAsync("#new-password input, input#new-password", password);
         await page.Locator("#new-role").GetByText(role, new LocatorGetByTextOptions { Exact = true }).ClickAsync();
         await page.ClickAsync("button:has-text('Create user')");
-        var row = page.Locator(".rz-data-grid tr", new PageLocatorOptions { HasTextString = name });
+        var row = page.Locator("#users-grid tr", new PageLocatorOptions { HasTextString = name });
         await Assertions.Expect(row).ToContainTextAsync(role);
     }
 

@@ -38,8 +38,7 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
         var page = await browser.NewPageAsync(1280, 720);
         await BrowserHarness.LoginAsync(page, server.BaseUrl, "operator1", OperatorPassword);
         await BrowserHarness.GotoAsync(page, server.BaseUrl + "/terminals");
-        await page.ClickAsync("#terminal-cloud");
-        await page.ClickAsync(".rz-dropdown-item >> nth=0");
+        // The first cloud is preselected.
         await page.ClickAsync("#open-terminal");
 
         var terminal = page.Locator(".gc-terminal .xterm-rows");
@@ -119,7 +118,7 @@ public sealed class BrowserTerminalAndAccessTests(SshLabFixture lab) : IAsyncLif
         var page = await browser.NewPageAsync();
         await BrowserHarness.LoginAsync(page, server.BaseUrl, "researcher1", ResearcherPassword);
 
-        await Assertions.Expect(page.Locator("nav, .rz-sidebar")).Not.ToContainTextAsync("Terminals");
+        await Assertions.Expect(page.Locator("#gc-nav")).Not.ToContainTextAsync("Terminals");
         // Typing the URL: the server refuses the page itself and sends the researcher to the access-denied page.
         await page.GotoAsync(server.BaseUrl + "/terminals");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/denied"));

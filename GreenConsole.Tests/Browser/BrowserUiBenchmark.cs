@@ -49,6 +49,8 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
         server = await GreenConsoleServer.StartAsync(lab.RepoRoot, new Dictionary<string, string>
         {
             ["Telemetry__HardwareIntervalSeconds"] = "5",
+            // The clouds log in with the lab's key, which lives in the lab's own folder.
+            ["Ssh__KeyDirectories"] = Path.GetDirectoryName(lab.KeyPath)!,
         });
         browser = await BrowserHarness.LaunchAsync(BrowserNice);
     }
@@ -196,7 +198,7 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
         while (DateTime.UtcNow < until)
         {
             var (menu, path, ready) = Pages[step++ % Pages.Length];
-            await page.Locator(".rz-panel-menu a", new() { HasText = menu }).First.ClickAsync();
+            await page.Locator("#gc-nav a", new() { HasText = menu }).First.ClickAsync();
             await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == path);
             await page.Locator(ready).WaitForAsync();
             count++;
@@ -217,7 +219,7 @@ public sealed class BrowserUiBenchmark(SshLabFixture lab, ITestOutputHelper outp
                     count += 3;
                     break;
                 case "/simulate":
-                    var box = page.Locator("#simulate-form .rz-chkbox-box").First;
+                    var box = page.Locator("#simulate-form input[type=checkbox]").First;
                     await box.ClickAsync();
                     await box.ClickAsync();
                     count += 2;

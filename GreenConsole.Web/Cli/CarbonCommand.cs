@@ -113,7 +113,8 @@ internal static class CarbonCommand
                 at = reading.At,
                 gramsPerKwh = reading.GramsPerKwh,
                 signal = reading.Signal,
-                quality = reading.Quality,
+                quality = CarbonProvenance.Label(reading),
+                recordedAt = reading.RecordedAt,
                 source = reading.Source,
                 sourceEstimated = reading.SourceEstimated,
                 ageSeconds = reading.Age?.TotalSeconds,
@@ -129,7 +130,7 @@ internal static class CarbonCommand
                 intensity:  {reading.GramsPerKwh:F1} gCO2eq/kWh
                 signal:     {(reading.Signal == CarbonSignal.LifeCycle ? "lifecycle" : "direct")}
                 source:     {reading.Source}
-                provenance: {reading.Quality}{(reading.SourceEstimated ? ", estimated by the source" : "")}{(reading.Age is { } age ? $", stale by {age.TotalMinutes:F0} min" : "")}{(reading.Note is null ? "" : $"; {reading.Note}")}
+                provenance: {CarbonProvenance.Label(reading)}{(reading.SourceEstimated ? ", estimated by the source" : "")}{(reading.Age is { } age ? $", stale by {age.TotalMinutes:F0} min" : "")}{(reading.Note is null ? "" : $"; {reading.Note}")}
                 providers:  {string.Join(" > ", providers.ProviderOrder)}
                 """);
             await output.WriteLineAsync(text).ConfigureAwait(false);

@@ -45,7 +45,7 @@ public sealed class CarbonMapBuilder(
             var reading = await carbon.GetCurrentAsync(country.Alpha2, signal, cancellationToken);
             if (reading is not null)
             {
-                countries.Add(new MapCountry(country.Alpha2, Math.Round(reading.GramsPerKwh, 1), reading.Quality.ToString(), reading.Source));
+                countries.Add(new MapCountry(country.Alpha2, Math.Round(reading.GramsPerKwh, 1), CarbonProvenance.Label(reading), CarbonProvenance.Detail(reading)));
             }
         }
 
@@ -57,7 +57,7 @@ public sealed class CarbonMapBuilder(
             var reading = await carbon.GetCurrentAsync(cloud.Zone, signal, cancellationToken);
             var location = ZoneLocations.Of(cloud.Zone);
             mapClouds.Add(new MapCloud(cloud.Id, cloud.DisplayName, cloud.CountryCode, cloud.Zone, location?.Lat, location?.Lon,
-                reading is null ? null : Math.Round(reading.GramsPerKwh, 1), reading?.Quality.ToString(), reading?.Source,
+                reading is null ? null : Math.Round(reading.GramsPerKwh, 1), reading is null ? null : CarbonProvenance.Label(reading), reading is null ? null : CarbonProvenance.Detail(reading),
                 cloud.ThresholdGPerKwh, health.Get(cloud.Id)?.Reachable ?? cloud.Reachable, running.Contains(cloud.Id)));
         }
         return new CarbonMapSnapshot(time.GetUtcNow(), signal.ToString(), countries, mapClouds, jobState?.Migrations ?? []);

@@ -63,7 +63,7 @@ public static class TelemetryViewModel
             }.Where(s => s is not null));
             rows.Add(new CloudTelemetryRow(
                 cloud.Id, cloud.DisplayName, cloud.Zone, cloud.ThresholdGPerKwh,
-                t?.Intensity?.GramsPerKwh, t?.Intensity?.Quality.ToString(), t?.Intensity?.Source,
+                t?.Intensity?.GramsPerKwh, t?.Intensity is { } i ? CarbonProvenance.Label(i) : null, t?.Intensity is { } d ? CarbonProvenance.Detail(d) : null,
                 sample is { CpuUtilization.HasValue: true } ? sample.CpuUtilization.Value * 100 : null,
                 sample is { CpuModel.HasValue: true } ? sample.CpuModel.Value : null,
                 sample is { LogicalCpus.HasValue: true } ? sample.LogicalCpus.Value : null,

@@ -1,4 +1,5 @@
 using GreenConsole.Agents;
+using GreenConsole.Web.Auth;
 using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Components;
 using GreenConsole.Web.Health;
@@ -7,7 +8,7 @@ using GreenConsole.Web.Scheduling;
 using GreenConsole.Web.Simulation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Radzen;
+using MudBlazor.Services;
 
 namespace GreenConsole.Web.Extensions;
 
@@ -39,12 +40,13 @@ public static class GreenConsoleExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSingleton<Live.CircuitActivityMetrics>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, Live.CircuitActivityHandler>();
-        services.AddRadzenComponents();
-        services.AddRadzenCookieThemeService(o =>
+        services.AddMudServices(o =>
         {
-            o.Name = "GreenConsoleTheme";
-            o.Duration = TimeSpan.FromDays(365);
+            o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.VisibleStateDuration = 6000;
         });
+        services.AddScoped<UserPreferences>();
+        services.AddScoped<PageAuthorizer>();
         services.AddScoped<CloudImportViewModel>();
         services.AddSingleton<ShippedTraceCache>();
         services.AddScoped(sp =>

@@ -29,7 +29,7 @@ public sealed class CloudHealthStore(TimeProvider time)
     public void Update(CloudHealth health)
     {
         _latest[health.CloudId] = health;
-        Changes.NotifyChanged();
+        Changes.NotifyChanged(Live.ChangeKeys.Cloud(health.CloudId));
     }
 
     public void Forget(int cloudId)

@@ -89,14 +89,17 @@ public sealed class JobStore(TimeProvider time)
     public void Upsert(JobSnapshot job)
     {
         _jobs[job.Id] = job;
-        Changes.NotifyChanged();
+        Changes.NotifyChanged(job.Id);
     }
 
     public void AddProgress(IEnumerable<JobProgressSample> samples)
     {
+        string? key = null;
         var any = false;
         foreach (var s in samples)
         {
+            // One job's samples wake that job's pages; a batch of several jobs wakes everyone.
+            key = !any || key == s.JobId ? s.JobId : null;
             var list = _progress.GetOrAdd(s.JobId, _ => []);
             lock (list)
             {
@@ -112,7 +115,7 @@ public sealed class JobStore(TimeProvider time)
 
         if (any)
         {
-            Changes.NotifyChanged();
+            Changes.NotifyChanged(key);
         }
     }
 
@@ -127,13 +130,13 @@ public sealed class JobStore(TimeProvider time)
             }
         }
 
-        Changes.NotifyChanged();
+        Changes.NotifyChanged(evt.JobId);
     }
 
     public void SetDecision(JobDecisionView decision)
     {
         _decisions[decision.JobId] = decision;
-        Changes.NotifyChanged();
+        Changes.NotifyChanged(decision.JobId);
     }
 }
 

@@ -2,7 +2,9 @@ namespace GreenConsole.Web.Live;
 
 /// <summary>
 /// Fans out "something changed" signals from a singleton store to page subscriptions, throttled so that a burst of
-/// background writes costs each page at most a few re-renders per second.
+/// background writes costs each page at most a few re-renders per second. A change may name its key (a job id, a
+/// cloud id): a subscription for one key wakes only for that key and for unkeyed (store-wide) changes, so that a
+/// page showing one job is not re-rendered by every other job's progress.
 /// </summary>
 public sealed class ChangeFeed(TimeProvider time)
 {
@@ -12,9 +14,12 @@ public sealed class ChangeFeed(TimeProvider time)
     private readonly object _gate = new();
     private ThrottledSubscription[] _subscriptions = [];
 
-    public IDisposable Subscribe(Func<Task> onChanged, TimeSpan? minInterval = null)
+    public IDisposable Subscribe(Func<Task> onChanged, TimeSpan? minInterval = null) => Subscribe(null, onChanged, minInterval);
+
+    /// <summary>Subscribes to the changes of one key (and to store-wide ones); a null key means every change.</summary>
+    public IDisposable Subscribe(string? key, Func<Task> onChanged, TimeSpan? minInterval = null)
     {
-        var subscription = new ThrottledSubscription(this, onChanged, minInterval ?? DefaultInterval, time);
+        var subscription = new ThrottledSubscription(this, onChanged, minInterval ?? DefaultInterval, time, key);
         lock (_gate)
         {
             _subscriptions = [.. _subscriptions, subscription];
@@ -24,11 +29,18 @@ public sealed class ChangeFeed(TimeProvider time)
 
     public int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
 
-    public void NotifyChanged()
+    /// <summary>A store-wide change: every subscription wakes.</summary>
+    public void NotifyChanged() => NotifyChanged(null);
+
+    /// <summary>A change of one key: only its own subscriptions and the unkeyed ones wake.</summary>
+    public void NotifyChanged(string? key)
     {
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
-            subscription.Signal();
+            if (key is null || subscription.Key is null || string.Equals(subscription.Key, key, StringComparison.Ordinal))
+            {
+                subscription.Signal();
+            }
         }
     }
 
@@ -52,8 +64,11 @@ public sealed class ChangeFeed(TimeProvider time)
         private bool _scheduled;
         private bool _disposed;
 
-        public ThrottledSubscription(ChangeFeed owner, Func<Task> callback, TimeSpan interval, TimeProvider time)
+        public string? Key { get; }
+
+        public ThrottledSubscription(ChangeFeed owner, Func<Task> callback, TimeSpan interval, TimeProvider time, string? key)
         {
+            Key = key;
             _owner = owner;
             _callback = callback;
             _interval = interval;
@@ -118,4 +133,10 @@ public sealed class ChangeFeed(TimeProvider time)
             _owner.Remove(this);
         }
     }
+}
+
+/// <summary>The keys stores publish their changes under.</summary>
+public static class ChangeKeys
+{
+    public static string Cloud(int cloudId) => "cloud:" + cloudId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using GreenConsole.Core.Carbon;
 using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Telemetry;
 
@@ -27,7 +28,7 @@ public sealed class FleetReports(CloudRepository clouds, TelemetryStore telemetr
             var p = t?.LatestPoint;
             rows.Add(new CloudReportRow(c.Id, c.DisplayName, c.Host, c.Port, c.CountryCode, c.Zone, c.ThresholdGPerKwh, c.Pue,
                 t?.Reachable ?? c.Reachable, c.LatencyMs, c.HostKeyFingerprint,
-                t?.Intensity?.GramsPerKwh, t?.Intensity?.Quality.ToString(), t?.Intensity?.Source,
+                t?.Intensity?.GramsPerKwh, t?.Intensity is { } i ? CarbonProvenance.Label(i) : null, t?.Intensity?.Source,
                 p?.CpuUtilization, p?.MemoryUsedBytes, p?.MemoryTotalBytes, p?.PowerWatts, p?.PowerQuality.ToString(),
                 t?.CumulativeKwh ?? 0, t?.CumulativeGrams ?? 0, t?.Samples ?? 0, t?.Failures ?? 0));
         }

@@ -89,6 +89,7 @@ internal sealed class TraceCarbonIntensityProvider : ICarbonIntensityProvider
         var quality = value.Value.Estimated || forecast ? DataQuality.Estimated : DataQuality.Measured;
         return new CarbonIntensityReading(zone.ToUpperInvariant(), _mapper.SlotStart(real), value.Value.Value, signal, quality, SourceName, SourceEstimated: value.Value.Estimated)
         {
+            RecordedAt = traceHour,
             Note = forecast
                 ? $"replay of {traceHour:yyyy-MM-dd HH}:00 UTC used as forecast (the recorded value)"
                 : $"replay of {traceHour:yyyy-MM-dd HH}:00 UTC",

@@ -51,6 +51,20 @@ public sealed class CarbonCliTests
     }
 
     [Fact]
+    public async Task A_2023_value_replayed_in_2026_is_labelled_replayed_not_measured()
+    {
+        var (code, output, error) = await RunAsync("carbon", "--zone", "DE", "--at", "2026-06-01T12:00Z", "--json");
+
+        Assert.True(code == 0, error);
+        var json = JsonDocument.Parse(output).RootElement;
+        var quality = json.GetProperty("quality").GetString();
+        Assert.True(quality is "Replayed (2023)" or "Estimated, replayed (2023)", quality);
+        Assert.Equal(new DateTimeOffset(2023, 6, 1, 12, 0, 0, TimeSpan.Zero), json.GetProperty("recordedAt").GetDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero), json.GetProperty("at").GetDateTimeOffset());
+        Assert.Equal(TraceValue("DE", new DateTimeOffset(2023, 6, 1, 12, 0, 0, TimeSpan.Zero), direct: false), json.GetProperty("gramsPerKwh").GetDouble(), 3);
+    }
+
+    [Fact]
     public async Task Text_output_names_intensity_signal_source_and_provenance()
     {
         var (code, output, _) = await RunAsync("carbon", "--zone", "de", "--at", "2023-01-15T03:30Z");
