@@ -26,7 +26,7 @@ public static class DecisionStatement
                 $"Staying although the grid is dirty ({grid}): the job arrived at {job.ArrivedOnCurrentAt:HH:mm} UTC, and a move is considered only after {options.MinimumDwell.TotalMinutes:0} min on a cloud, from {job.ArrivedOnCurrentAt + options.MinimumDwell:HH:mm} UTC."),
             MigrationReason.NoCandidate => $"Staying although the grid is dirty ({grid}): no other cloud would save carbon after the cost of the move. {Rejections(decision)}",
             MigrationReason.NoCandidatePausing => $"Pausing: the grid is dirty ({grid}) and no other cloud would save carbon; the job waits for a cleaner hour. {Rejections(decision)}",
-            MigrationReason.Migrate => $"Moving to cloud {decision.TargetCloudId}: {decision.Explanation}",
+            MigrationReason.Migrate => $"Moving: {decision.Explanation}",
             MigrationReason.StillAboveThreshold => $"Waiting: the grid is still dirty ({grid}) and no other cloud is better.",
             MigrationReason.BackBelowThreshold => $"Resuming: the grid is clean again ({grid}).",
             MigrationReason.DeadlineReached => "Running: the job's deadline leaves no time to wait for a cleaner hour.",

@@ -48,6 +48,6 @@ public sealed class DecisionStatementTests
         var d = Decide(TimeSpan.FromHours(3), here: 600, there: 40);
 
         Assert.Equal(MigrationReason.Migrate, d.Reason);
-        Assert.StartsWith("Moving to cloud 2: ", DecisionStatement.Of(d, Options), StringComparison.Ordinal);
+        Assert.StartsWith("Moving: Migrate 1 -> 2: ", DecisionStatement.Of(d, Options), StringComparison.Ordinal);
     }
 }

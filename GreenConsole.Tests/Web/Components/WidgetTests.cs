@@ -75,3 +75,23 @@ public sealed class WidgetTests : MudTestContext
         Assert.Equal(expected, TelemetryPageView.PollLine(cycle, []));
     }
 }
+
+public sealed class NavMenuTests : MudTestContext
+{
+    [Theory]
+    [InlineData(new string[0], false, false)]
+    [InlineData(new[] { GreenConsole.Web.Auth.Policies.Research, GreenConsole.Web.Auth.Policies.Operate }, true, false)]
+    [InlineData(new[] { GreenConsole.Web.Auth.Policies.Research, GreenConsole.Web.Auth.Policies.Operate, GreenConsole.Web.Auth.Policies.Administer }, true, true)]
+    public void The_menu_offers_terminals_and_users_by_role(string[] policies, bool terminals, bool users)
+    {
+        Authorization.SetAuthorized("someone");
+        Authorization.SetPolicies(policies);
+
+        var cut = RenderWithProviders<GreenConsole.Web.Components.Layout.NavMenu>();
+
+        var links = cut.FindAll("#gc-nav a").Select(a => a.GetAttribute("href")).ToList();
+        Assert.Contains("/jobs", links);
+        Assert.Equal(terminals, links.Contains("/terminals"));
+        Assert.Equal(users, links.Contains("/admin/users"));
+    }
+}

@@ -219,6 +219,6 @@ public static class JobsView
         var withLoss = progress.Where(p => p.Loss is not null).ToList();
         var stride = Math.Max(1, withLoss.Count / 300);
         var points = withLoss.Where((_, i) => i % stride == 0 || i == withLoss.Count - 1).Select(p => ((double)p.Step, p.Loss!.Value)).ToList();
-        return ChartSpec.FromXY(new ChartSeriesSpec("loss"), points, "loss");
+        return ChartSpec.FromXY(new ChartSeriesSpec("loss"), points, "loss", "step");
     }
 }

@@ -84,5 +84,5 @@ public static class SimulateView
 {
     /// <summary>Bars of mean grams per job, one per policy, in the table's order.</summary>
     public static ChartSpec GramsPerPolicy(IReadOnlyList<SimulationRow> rows) =>
-        ChartSpec.FromCategories([.. rows.Select(r => r.Policy)], [(new ChartSeriesSpec("mean g CO₂ per job"), [.. rows.Select(r => r.MeanGramsPerJob)])], "g CO₂/job");
+        ChartSpec.FromCategories([.. rows.Select(r => r.Policy)], [(new ChartSeriesSpec("mean g CO₂ per job"), [.. rows.Select(r => r.MeanGramsPerJob)])], "g CO₂/job") with { XLabel = "policy" };
 }

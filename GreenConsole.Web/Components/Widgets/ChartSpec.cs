@@ -8,7 +8,7 @@ public sealed record ChartSeriesSpec(string Name, bool Dashed = false, bool Poin
 /// <see cref="Categories"/> is set) and each further column one series, null where it has no point.
 /// </summary>
 public sealed record ChartSpec(IReadOnlyList<ChartSeriesSpec> Series, IReadOnlyList<IReadOnlyList<double?>> Data, string Unit, int Height = 260,
-    IReadOnlyList<string>? Categories = null, bool XIsTime = true)
+    IReadOnlyList<string>? Categories = null, bool XIsTime = true, string? XLabel = null)
 {
     public static ChartSpec Empty { get; } = new([], [[]], "");
 
@@ -35,8 +35,9 @@ public sealed record ChartSpec(IReadOnlyList<ChartSeriesSpec> Series, IReadOnlyL
     }
 
     /// <summary>One series over a numeric x (for example loss by step).</summary>
-    public static ChartSpec FromXY(ChartSeriesSpec series, IReadOnlyList<(double X, double Y)> points, string unit, int height = 260) =>
-        new([series], [points.Select(p => (double?)p.X).ToList(), points.Select(p => double.IsFinite(p.Y) ? (double?)p.Y : null).ToList()], unit, height, XIsTime: false);
+    public static ChartSpec FromXY(ChartSeriesSpec series, IReadOnlyList<(double X, double Y)> points, string unit, string xLabel, int height = 260) =>
+        new([series], [points.Select(p => (double?)p.X).ToList(), points.Select(p => double.IsFinite(p.Y) ? (double?)p.Y : null).ToList()], unit, height,
+            XIsTime: false, XLabel: xLabel);
 
     /// <summary>Bars: one value per category for each series.</summary>
     public static ChartSpec FromCategories(IReadOnlyList<string> categories, IReadOnlyList<(ChartSeriesSpec Series, IReadOnlyList<double> Values)> bars, string unit, int height = 260)

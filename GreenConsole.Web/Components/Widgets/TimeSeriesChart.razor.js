@@ -7,7 +7,7 @@ const PALETTE = ['#1b5e20', '#0d47a1', '#b71c1c', '#6a1b9a', '#e65100', '#006064
 
 function options(el, spec, width) {
     const categories = spec.categories ?? null;
-    const series = [{ label: categories ? (spec.categoryLabel ?? '') : (spec.xIsTime === false ? 'x' : 'time'), value: categories ? (u, v) => categories[v] ?? '' : undefined }];
+    const series = [{ label: spec.xLabel ?? (categories ? '' : 'time'), value: categories ? (u, v) => categories[v] ?? '' : undefined }];
     spec.series.forEach((s, i) => {
         const colour = s.colour ?? PALETTE[i % PALETTE.length];
         series.push({
