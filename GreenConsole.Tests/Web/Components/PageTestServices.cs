@@ -27,6 +27,10 @@ internal static class PageTestServices
         services.AddGreenConsoleCloudRegistry();
         services.AddGreenConsoleJobServices(configuration);
         services.AddSingleton<GreenConsole.Web.Health.CloudHealthStore>();
+        services.AddOptions<GreenConsole.Web.Health.HealthOptions>();
+        services.AddSingleton<GreenConsole.Web.Health.CloudHealthChecker>();
+        services.AddSingleton<GreenConsole.Web.Clouds.HostKeyTrustService>();
+        services.AddScoped<GreenConsole.Web.Clouds.CloudImportViewModel>();
         return folder;
     }
 
