@@ -37,6 +37,20 @@ public sealed partial class LayeringTests
         Assert.DoesNotContain("MigrationController", driver, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Cloud_ids_are_never_parsed_back_from_the_strings_core_names_them_by()
+    {
+        var parsers = WebSources()
+            .Where(f => f.Contains($"{Path.DirectorySeparatorChar}Jobs{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                || f.Contains($"{Path.DirectorySeparatorChar}Telemetry{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                || f.Contains($"{Path.DirectorySeparatorChar}Reports{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => !f.EndsWith("Options.cs", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("int.TryParse", StringComparison.Ordinal) || File.ReadAllText(f).Contains("int.Parse", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(TelemetryRepoPaths.Root, f))
+            .ToList();
+        Assert.True(parsers.Count == 0, "cloud ids parsed from strings in: " + string.Join(", ", parsers));
+    }
+
     private static IEnumerable<string> WebSources() =>
         Directory.EnumerateFiles(Web, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))

@@ -135,7 +135,8 @@ internal sealed class MigrationController : BackgroundService
                 tick ??= _inputs.NewTick(await _clouds.ListAsync(ct).ConfigureAwait(false), BusyClouds(jobs, pending));
                 if (await tick.BuildAsync(decided, waiting, ct).ConfigureAwait(false) is { } request)
                 {
-                    await _executor.ExecuteAsync(decided, target, waiting, _policy.Decide(request), _stopping, ct).ConfigureAwait(false);
+                    var decision = _policy.Decide(request);
+                    await _executor.ExecuteAsync(decided, target, waiting, decision, tick.CloudOf(decision.TargetCloudId), _stopping, ct).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -108,47 +108,6 @@ public sealed class TelemetryQueries(IDbContextFactory<GreenConsoleDbContext> co
     }
 
     /// <summary>
-    /// The energy and CO2 each job caused, from the stored emission rows of the clouds it ran on during its intervals
-    /// (<see cref="JobInterval.CloudId"/> is the cloud's id in invariant digits).
-    /// </summary>
-    public async Task<IReadOnlyList<JobFootprint>> GetJobFootprintsAsync(IReadOnlyList<JobInterval> intervals, CancellationToken cancellationToken)
-    {
-        var result = new List<JobFootprint>();
-        foreach (var job in intervals.GroupBy(i => i.JobId, StringComparer.Ordinal))
-        {
-            var byCloud = new List<JobCloudFootprint>();
-            foreach (var onCloud in job.GroupBy(i => i.CloudId, StringComparer.Ordinal))
-            {
-                double kwh = 0, grams = 0, without = 0, covered = 0;
-                var jobTime = TimeSpan.Zero;
-                if (int.TryParse(onCloud.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cloudId))
-                {
-                    foreach (var interval in onCloud)
-                    {
-                        jobTime += interval.To > interval.From ? interval.To - interval.From : TimeSpan.Zero;
-                        var totals = await GetEmissionTotalsAsync(interval.From, interval.To, cloudId, cancellationToken).ConfigureAwait(false);
-                        foreach (var t in totals)
-                        {
-                            kwh += t.Kwh;
-                            grams += t.Grams;
-                            without += t.KwhWithoutIntensity;
-                            covered += t.CoveredSeconds;
-                        }
-                    }
-                }
-
-                var coveredTime = TimeSpan.FromSeconds(covered);
-                var gap = jobTime - coveredTime;
-                byCloud.Add(new JobCloudFootprint(onCloud.Key, kwh, grams, coveredTime, gap < TimeSpan.Zero ? TimeSpan.Zero : gap, without));
-            }
-
-            result.Add(new JobFootprint(job.Key, byCloud));
-        }
-
-        return result;
-    }
-
-    /// <summary>
     /// Hourly intensity of a zone in [from, to): the readings the app stored (what it actually accounted with) and,
     /// for hours it has none of, what the provider chain reports. Oldest first.
     /// </summary>

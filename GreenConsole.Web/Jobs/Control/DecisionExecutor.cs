@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using GreenConsole.Core.Migration;
 using GreenConsole.Core.Remote;
@@ -25,7 +24,7 @@ internal sealed class DecisionExecutor(
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private readonly ConcurrentDictionary<string, (MigrationAction Action, MigrationReason Reason, string? Target, DateTimeOffset At)> _lastLogged = new(StringComparer.Ordinal);
 
-    public async Task ExecuteAsync(JobEntity job, SshTarget where, bool waiting, MigrationDecision decision, CancellationToken stopping, CancellationToken ct)
+    public async Task ExecuteAsync(JobEntity job, SshTarget where, bool waiting, MigrationDecision decision, int? targetCloudId, CancellationToken stopping, CancellationToken ct)
     {
         var now = decision.Inputs.Now;
         logger.LogInformation("Decision for job {Job} on cloud {Cloud}: {Action} ({Reason}) {Explanation}",
@@ -47,7 +46,7 @@ internal sealed class DecisionExecutor(
 
         switch (decision.Action)
         {
-            case MigrationAction.Migrate when int.TryParse(decision.TargetCloudId, NumberStyles.None, CultureInfo.InvariantCulture, out var targetId):
+            case MigrationAction.Migrate when targetCloudId is { } targetId:
                 drivers.Start(await jobs.RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false), stopping);
                 break;
             case MigrationAction.Pause when !waiting:

@@ -34,6 +34,9 @@ internal sealed class DecisionInputBuilder(
         private readonly Dictionary<string, IReadOnlyList<IntensityPoint>?> _forecasts = new(StringComparer.Ordinal);
         private IReadOnlyDictionary<CloudPair, double>? _bandwidth;
 
+        /// <summary>The registered cloud a decision names (Core names clouds by <see cref="CloudKeys.Of"/>; nothing is parsed back).</summary>
+        public int? CloudOf(string? key) => key is null ? null : clouds.FirstOrDefault(c => CloudKeys.Of(c.Id) == key)?.Id;
+
         /// <summary>
         /// The policy's question for a running job, or one <paramref name="waiting"/> out a dirty grid; null when its
         /// cloud is no longer registered.
