@@ -48,17 +48,7 @@ public static class GreenConsoleExtensions
         services.AddScoped<UserPreferences>();
         services.AddScoped<PageAuthorizer>();
         services.AddScoped<CloudImportViewModel>();
-        services.AddSingleton<ShippedTraceCache>();
-        services.AddScoped(sp =>
-        {
-            var cache = sp.GetRequiredService<ShippedTraceCache>();
-            var clouds = sp.GetRequiredService<CloudRepository>();
-            return new SimulationViewModel(
-                cache.GetAsync,
-                async ct => (await clouds.ListAsync(ct).ConfigureAwait(false))
-                    .Select(c => new SimCloudSpec(c.Zone, c.ThresholdGPerKwh, c.Pue, c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
-                sp.GetRequiredService<IOptions<GreenConsole.Web.Jobs.JobsOptions>>().Value.Policy);
-        });
+        services.AddGreenConsoleSimulation();
         services.AddHealthChecks();
         return builder;
     }
@@ -81,6 +71,23 @@ public static class GreenConsoleExtensions
         app.MapGreenConsoleTelemetryApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    /// <summary>The Simulate page's view model over the shipped trace (parsed once) and the registered clouds.</summary>
+    public static IServiceCollection AddGreenConsoleSimulation(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ShippedTraceCache>();
+        services.TryAddScoped(sp =>
+        {
+            var cache = sp.GetRequiredService<ShippedTraceCache>();
+            var clouds = sp.GetRequiredService<CloudRepository>();
+            return new SimulationViewModel(
+                cache.GetAsync,
+                async ct => (await clouds.ListAsync(ct).ConfigureAwait(false))
+                    .Select(c => new SimCloudSpec(c.Zone, c.ThresholdGPerKwh, c.Pue, c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
+                sp.GetRequiredService<IOptions<GreenConsole.Web.Jobs.JobsOptions>>().Value.Policy);
+        });
+        return services;
     }
 
     public static WebApplicationBuilder AddGreenConsoleDashboard(this WebApplicationBuilder builder)
