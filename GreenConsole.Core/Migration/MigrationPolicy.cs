@@ -58,7 +58,7 @@ public sealed class MigrationPolicy
             return Simple(request, MigrationAction.Stay, MigrationReason.CurrentUnreachable);
         if (here <= current.ThresholdGPerKwh)
             return Simple(request, MigrationAction.Stay, MigrationReason.BelowThreshold);
-        if (request.Now - job.ArrivedOnCurrentAt < Options.MinimumDwell)
+        if (job.ArrivedByMove && request.Now - job.ArrivedOnCurrentAt < Options.MinimumDwell)
             return Simple(request, MigrationAction.Stay, MigrationReason.DwellTimeNotElapsed);
 
         var evaluation = Evaluate(request, current, here);
@@ -85,7 +85,7 @@ public sealed class MigrationPolicy
             return Simple(request, MigrationAction.Resume, MigrationReason.BackBelowThreshold);
         if (!current.Reachable)
             return Simple(request, MigrationAction.Pause, MigrationReason.CurrentUnreachable);
-        if (request.Now - job.ArrivedOnCurrentAt < Options.MinimumDwell)
+        if (job.ArrivedByMove && request.Now - job.ArrivedOnCurrentAt < Options.MinimumDwell)
             return Simple(request, MigrationAction.Pause, MigrationReason.DwellTimeNotElapsed);
 
         var evaluation = Evaluate(request, current, here);

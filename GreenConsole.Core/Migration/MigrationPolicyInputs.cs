@@ -20,8 +20,14 @@ public sealed record MigrationJob
     /// <summary>The cloud the job runs on (or is paused on).</summary>
     public required string CurrentCloudId { get; init; }
 
-    /// <summary>When the job arrived on <see cref="CurrentCloudId"/>; the minimum dwell time counts from here.</summary>
+    /// <summary>When the job arrived on <see cref="CurrentCloudId"/>; after a move the minimum dwell time counts from here.</summary>
     public required DateTimeOffset ArrivedOnCurrentAt { get; init; }
+
+    /// <summary>
+    /// Whether the job got to <see cref="CurrentCloudId"/> by a move. The dwell guard stops ping-pong between clouds;
+    /// a job that starts on a dirty grid has nothing to ping-pong from, so it may move at its first decision.
+    /// </summary>
+    public bool ArrivedByMove { get; init; } = true;
 
     /// <summary>Expected remaining compute time (not counting pauses or move downtime).</summary>
     public required TimeSpan ExpectedRemaining { get; init; }

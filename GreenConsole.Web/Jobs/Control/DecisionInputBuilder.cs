@@ -87,6 +87,8 @@ internal sealed class DecisionInputBuilder(
                     JobId = job.Id,
                     CurrentCloudId = current,
                     ArrivedOnCurrentAt = job.ArrivedOnCurrentAt,
+                    // A job is created on its first cloud with ArrivedOnCurrentAt = CreatedAt; only a move changes it.
+                    ArrivedByMove = job.ArrivedOnCurrentAt != job.CreatedAt,
                     ExpectedRemaining = ExpectedRemaining(job),
                     PowerKw = o.DefaultPowerWatts / 1000.0,
                     CheckpointBytes = job.LastCheckpointBytes ?? o.DefaultCheckpointBytes,
