@@ -45,7 +45,7 @@ public sealed partial class LayeringTests
                 || f.Contains($"{Path.DirectorySeparatorChar}Telemetry{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 || f.Contains($"{Path.DirectorySeparatorChar}Reports{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Where(f => !f.EndsWith("Options.cs", StringComparison.Ordinal))
-            .Where(f => File.ReadAllText(f).Contains("int.TryParse", StringComparison.Ordinal) || File.ReadAllText(f).Contains("int.Parse", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains("int.TryParse", StringComparison.Ordinal) || text.Contains("int.Parse", StringComparison.Ordinal)))
             .Select(f => Path.GetRelativePath(TelemetryRepoPaths.Root, f))
             .ToList();
         Assert.True(parsers.Count == 0, "cloud ids parsed from strings in: " + string.Join(", ", parsers));

@@ -12,24 +12,12 @@ public sealed class CloudsPageTests : MudTestContext
 {
     public CloudsPageTests() => this.AddRealJobServices();
 
-    private async Task<IReadOnlyList<CloudSummary>> ImportSampleAsync()
-    {
-        await this.MigrateAsync();
-        await using (var csv = File.OpenRead(Path.Combine(TelemetryRepoPaths.Root, "ssh_data.sample.csv")))
-        {
-            var report = await Services.GetRequiredService<CloudImportService>().ImportAsync(csv, CloudImportMode.AllOrNothing, dryRun: false, CancellationToken.None);
-            Assert.True(report.Stored);
-        }
-
-        return await Services.GetRequiredService<CloudRepository>().ListAsync(CancellationToken.None);
-    }
-
     [Fact]
     public async Task A_researcher_sees_the_clouds_without_the_import_or_admin_buttons()
     {
         Authorization.SetAuthorized("researcher1");
         Authorization.SetPolicies(Policies.Research);
-        var clouds = await ImportSampleAsync();
+        var clouds = await this.ImportSampleCloudsAsync();
 
         var cut = RenderWithProviders<CloudsPage>();
 
@@ -44,7 +32,7 @@ public sealed class CloudsPageTests : MudTestContext
     {
         Authorization.SetAuthorized("admin");
         Authorization.SetPolicies(Policies.Research, Policies.Operate, Policies.Administer);
-        var clouds = await ImportSampleAsync();
+        var clouds = await this.ImportSampleCloudsAsync();
         var health = Services.GetRequiredService<CloudHealthStore>();
 
         var cut = RenderWithProviders<CloudsPage>();

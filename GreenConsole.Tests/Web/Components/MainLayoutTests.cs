@@ -14,8 +14,7 @@ public sealed class MainLayoutTests : MudTestContext
     public MainLayoutTests()
     {
         this.AddRealJobServices();
-        Services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<GreenConsoleDbContext>();
-        Services.AddScoped<UserPreferences>();
+        this.AddRealIdentity();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 

@@ -1,6 +1,9 @@
 using GreenConsole.Tests.Support;
+using GreenConsole.Web.Auth;
+using GreenConsole.Web.Clouds;
 using GreenConsole.Web.Data;
 using GreenConsole.Web.Extensions;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,4 +39,24 @@ internal static class PageTestServices
 
     public static async Task MigrateAsync(this MudTestContext context) =>
         await context.Services.MigrateGreenConsoleDatabaseAsync(CancellationToken.None);
+
+    /// <summary>Identity over the same SQLite file, and the display preferences kept on its accounts.</summary>
+    public static void AddRealIdentity(this MudTestContext context)
+    {
+        context.Services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<GreenConsoleDbContext>();
+        context.Services.AddScoped<UserPreferences>();
+    }
+
+    /// <summary>Migrates the database and registers the shipped sample CSV's clouds through the real import.</summary>
+    public static async Task<IReadOnlyList<CloudSummary>> ImportSampleCloudsAsync(this MudTestContext context)
+    {
+        await context.MigrateAsync();
+        await using (var csv = File.OpenRead(Path.Combine(TelemetryRepoPaths.Root, "ssh_data.sample.csv")))
+        {
+            var report = await context.Services.GetRequiredService<CloudImportService>().ImportAsync(csv, CloudImportMode.AllOrNothing, dryRun: false, CancellationToken.None);
+            Assert.True(report.Stored);
+        }
+
+        return await context.Services.GetRequiredService<CloudRepository>().ListAsync(CancellationToken.None);
+    }
 }

@@ -26,21 +26,10 @@ public sealed class TelemetryAndSimulatePageTests : MudTestContext
         Authorization.SetAuthorized("researcher1");
     }
 
-    private async Task<IReadOnlyList<CloudSummary>> ImportSampleAsync()
-    {
-        await this.MigrateAsync();
-        await using (var csv = File.OpenRead(Path.Combine(TelemetryRepoPaths.Root, "ssh_data.sample.csv")))
-        {
-            await Services.GetRequiredService<CloudImportService>().ImportAsync(csv, CloudImportMode.AllOrNothing, dryRun: false, CancellationToken.None);
-        }
-
-        return await Services.GetRequiredService<CloudRepository>().ListAsync(CancellationToken.None);
-    }
-
     [Fact]
     public async Task Telemetry_lists_every_cloud_and_marks_the_one_a_link_asked_for()
     {
-        var clouds = await ImportSampleAsync();
+        var clouds = await this.ImportSampleCloudsAsync();
         var wanted = clouds[1].Id;
 
         var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();

@@ -12,8 +12,7 @@ public sealed class UserPreferencesTests : MudTestContext
     public UserPreferencesTests()
     {
         this.AddRealJobServices();
-        Services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<GreenConsoleDbContext>();
-        Services.AddScoped<UserPreferences>();
+        this.AddRealIdentity();
     }
 
     [Fact]

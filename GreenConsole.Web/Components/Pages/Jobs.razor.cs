@@ -20,6 +20,7 @@ public partial class Jobs
     private JobsFilter filter = new(null, null);
     private JobSnapshot? selected;
     private ChartSpec lossChart = ChartSpec.Empty;
+    private (string Id, long? Step)? charted;
     private JobCarbonSummary? carbon;
     private DateTimeOffset carbonAt;
     private string? carbonStatus;
@@ -80,7 +81,14 @@ public partial class Jobs
             SubscribeToSelected();
         }
 
-        lossChart = selected is null ? ChartSpec.Empty : JobsView.LossChart(Store.Progress(selected.Id));
+        // The list refreshes for every job's change; the chart (a copy of up to 5,000 samples and one JS message) only
+        // when the selected job has new steps.
+        var key = selected is null ? ((string, long?)?)null : (selected.Id, selected.LastStep);
+        if (key != charted)
+        {
+            charted = key;
+            lossChart = selected is null ? ChartSpec.Empty : JobsView.LossChart(Store.Progress(selected.Id));
+        }
     }
 
     private void SubscribeToSelected()
