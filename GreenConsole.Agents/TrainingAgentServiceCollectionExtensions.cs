@@ -1,5 +1,6 @@
 using GreenConsole.Agents.Training.Remote;
 using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Jobs.Definitions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,6 +20,8 @@ public static class TrainingAgentServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<TrainingAgentOptions>(configuration, TrainingAgentOptions.SectionName);
         services.TryAddSingleton<ITrainingAgent, RemoteTrainingAgent>();
+        services.TryAddSingleton<IProjectSync, Training.Projects.ProjectSync>();
+        services.TryAddSingleton<ICloudPreflight, Training.Preflight.RemotePreflight>();
         return services;
     }
 }

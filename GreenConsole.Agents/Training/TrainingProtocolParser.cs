@@ -1,3 +1,4 @@
+using GreenConsole.Core.Jobs;
 using System.Globalization;
 using System.Text.Json;
 
@@ -55,7 +56,8 @@ internal static class TrainingProtocolParser
             OptionalInt64(root, "checkpoint_bytes", source) ?? 0,
             OptionalDouble(root, "checkpoint_seconds", source) ?? 0,
             OptionalString(root, "reason", source),
-            RequireTimestamp(root, "ts", source));
+            RequireTimestamp(root, "ts", source),
+            OptionalInt64(root, "lost_steps", source));
     }
 
     public static TrainingDone ParseDone(string json)
@@ -214,22 +216,33 @@ internal static class TrainingProtocolParser
             root.TryGetProperty("stopped", out var s) && s.ValueKind == JsonValueKind.Object ? ParseStopped(s.GetRawText()) : null,
             root.TryGetProperty("done", out var d) && d.ValueKind == JsonValueKind.Object ? ParseDone(d.GetRawText()) : null,
             latestName,
-            latestStep);
+            latestStep,
+            root.TryGetProperty("exit", out var x) && x.ValueKind == JsonValueKind.Object ? ReadExit(x, source + " exit") : null,
+            OptionalBoolean(root, "suspended", source) ?? false);
     }
+
+    /// <summary>What greenconsole_run.py recorded about a command that failed; the texts are the cloud's, so they are cut short.</summary>
+    private static RemoteExit ReadExit(JsonElement x, string source) => new(
+        (int)(OptionalInt64(x, "exit_code", source) ?? -1),
+        Cut(OptionalString(x, "reason", source) ?? "", 300),
+        Cut(OptionalString(x, "stderr_tail", source) ?? "", 4096));
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[^max..];
 
     private static TrainingProgress ReadProgress(JsonElement element, string source)
     {
         var root = RequireObject(element, source);
         var evt = RequireString(root, "event", source);
         var step = RequireInt64(root, "step", source);
-        var isStep = string.Equals(evt, TrainingProgress.StepEvent, StringComparison.Ordinal);
+        // A researcher's own script reports its step and maybe its loss (read from its stdout): epoch, batch and
+        // sample counts are the protocol trainer's extras, never required.
         return new TrainingProgress(
             evt,
             step,
-            isStep ? (int)RequireInt64(root, "epoch", source) : (int?)OptionalInt64(root, "epoch", source),
-            isStep ? (int)RequireInt64(root, "batch_in_epoch", source) : (int?)OptionalInt64(root, "batch_in_epoch", source),
+            (int?)OptionalInt64(root, "epoch", source),
+            (int?)OptionalInt64(root, "batch_in_epoch", source),
             OptionalDouble(root, "loss", source),
-            isStep ? RequireInt64(root, "samples", source) : OptionalInt64(root, "samples", source),
+            OptionalInt64(root, "samples", source),
             RequireTimestamp(root, "ts", source),
             OptionalString(root, "checkpoint", source));
     }

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Jobs;
 namespace GreenConsole.Agents.Training;
 
 /// <summary>One line of progress.jsonl. Step lines carry epoch/batch/loss/samples; other events may not.</summary>
@@ -23,7 +24,8 @@ internal sealed record TrainingStopped(
     long CheckpointBytes,
     double CheckpointSeconds,
     string? Reason,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp,
+    long? LostSteps = null);
 
 /// <summary>Content of $GC_JOB_DIR/done: the job finished all its steps.</summary>
 internal sealed record TrainingDone(
@@ -79,4 +81,6 @@ internal sealed record TrainingJobStatus(
     TrainingStopped? Stopped,
     TrainingDone? Done,
     string? LatestCheckpoint,
-    long? LatestCheckpointStep);
+    long? LatestCheckpointStep,
+    RemoteExit? Exit = null,
+    bool Suspended = false);

@@ -10,12 +10,18 @@ internal static class TrainingScripts
     public const string HelperFileName = "greenconsole_train.py";
     public const string ReferenceTrainerFileName = "reference_trainer.py";
 
+    /// <summary>Runs a researcher's own command and speaks the protocol for it (docs/own-training.md).</summary>
+    public const string SupervisorFileName = "greenconsole_run.py";
+
+    /// <summary>The PyTorch side of protocol mode: one object that saves and restores a plain training loop.</summary>
+    public const string TorchAdapterFileName = "greenconsole_torch.py";
+
     /// <summary>The interpreter the project is verified with (Debian's, which has torch and scikit-learn).</summary>
     public const string DefaultPython = "/usr/bin/python3";
 
     private const string ResourcePrefix = "GreenConsole.Agents.Training.python.";
 
-    public static IReadOnlyList<string> FileNames { get; } = [HelperFileName, ReferenceTrainerFileName];
+    public static IReadOnlyList<string> FileNames { get; } = [HelperFileName, ReferenceTrainerFileName, SupervisorFileName, TorchAdapterFileName];
 
     /// <summary>The folder holding the copied scripts in the running application's output.</summary>
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "Training", "python");

@@ -1,3 +1,4 @@
+using GreenConsole.Core.Jobs.Definitions;
 using GreenConsole.Core.Remote;
 
 namespace GreenConsole.Core.Jobs;
@@ -59,7 +60,27 @@ public interface ITrainingAgent
     /// (short sleeps on the cloud) until <paramref name="until"/> holds or the job's process is gone.
     /// </summary>
     Task<TrainingPoll> WaitAndPollAsync(SshTarget target, string jobId, long offset, RemoteWaitCondition until, TimeSpan maxWait, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Holds (<paramref name="hold"/> true) or releases a researcher's command in place: its process group gets SIGSTOP
+    /// or SIGCONT from the supervisor. Waits (bounded) until the supervisor confirms; false when it did not in time.
+    /// </summary>
+    Task<bool> HoldAsync(SshTarget target, string jobId, bool hold, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="maxBytes"/> of the job's stdout or stderr log from byte <paramref name="offset"/>.</summary>
+    Task<JobOutputChunk> ReadOutputAsync(SshTarget target, string jobId, JobOutputStream stream, long offset, int maxBytes, CancellationToken cancellationToken);
 }
+
+public enum JobOutputStream
+{
+    Stdout,
+    Stderr,
+}
+
+/// <param name="Text">The bytes read, as UTF-8 (invalid sequences replaced).</param>
+/// <param name="NextOffset">Where the next read starts.</param>
+/// <param name="Size">The log's size on the cloud when read.</param>
+public sealed record JobOutputChunk(string Text, long NextOffset, long Size);
 
 /// <summary>What a remote wait waits for.</summary>
 public enum RemoteWaitCondition
@@ -76,6 +97,9 @@ public sealed record TrainingJobSpec
 {
     /// <summary>Letters, digits, '-' and '_' only: it becomes a remote directory name.</summary>
     public required string JobId { get; init; }
+
+    /// <summary>A researcher's own command; null runs the shipped reference trainer with the settings below.</summary>
+    public JobWorkload? Workload { get; init; }
 
     public int Seed { get; init; } = 1234;
     public int Epochs { get; init; } = 6;
@@ -119,7 +143,13 @@ public sealed record RemoteJobStatus(
     long? DoneStep,
     string? LatestCheckpoint,
     bool LauncherAlive,
-    long? TotalSteps = null);
+    long? TotalSteps = null,
+    RemoteExit? Exit = null,
+    bool Suspended = false,
+    long? LostSteps = null);
+
+/// <summary>How a researcher's command ended when it failed: its exit code, why, and the tail of its stderr (the cloud's words, bounded).</summary>
+public sealed record RemoteExit(int ExitCode, string Reason, string StderrTail);
 
 /// <summary>One progress.jsonl line (step or event).</summary>
 public sealed record TrainingProgressPoint(

@@ -119,6 +119,20 @@ public static class JobLifecycle
 
     public static JobTransition FailedOnCloud(string jobId, JobStatus from, DateTimeOffset at) => new(jobId, from, JobStatus.Failed, JobChangeCause.Cloud, at);
 
+    /// <summary>The process ended without a checkpoint: what a cancel asked for, a failure otherwise.</summary>
+    public static JobTransition ExitedOnCloud(string jobId, JobStatus from, DateTimeOffset at) =>
+        new(jobId, from, from == JobStatus.Cancelling ? JobStatus.Cancelled : JobStatus.Failed, JobChangeCause.Cloud, at);
+
+    /// <summary>
+    /// A command-mode job is held in place (its process group stopped): a person's hold is a pause, the policy's a wait.
+    /// The process keeps its memory, so nothing is checkpointed and nothing is lost.
+    /// </summary>
+    public static JobTransition Hold(string jobId, JobStatus from, JobChangeCause cause, DateTimeOffset at)
+    {
+        Require(from == JobStatus.Running, jobId, from, "held in place only while running");
+        return new(jobId, from, cause == JobChangeCause.Policy ? JobStatus.Waiting : JobStatus.Paused, cause, at);
+    }
+
     /// <summary>
     /// A migration ended: on the target the job trains there; back on the source it trains on (or finished there
     /// meanwhile); anything else failed it.

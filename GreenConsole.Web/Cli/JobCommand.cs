@@ -26,7 +26,7 @@ internal static class JobCommand
         "carries them out (drains, copies, verifies and restarts a migrating job; marks a pausing/cancelling job Paused/Cancelled once it stopped). " +
         "Without a running web app such a job stays Migrating, Pausing or Cancelling.";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -34,8 +34,10 @@ internal static class JobCommand
 
     public static Command Create(IConfiguration configuration, TextWriter output, TextWriter error)
     {
-        var job = new Command("job", "Start, list, migrate, pause, resume or cancel training jobs. " + ControllerNote);
+        var job = new Command("job", "Start the reference trainer or submit your own command; list, follow, migrate, pause, resume or cancel jobs. " + ControllerNote);
         job.Subcommands.Add(Start(configuration, output, error));
+        job.Subcommands.Add(JobSubmitCommand.Submit(configuration, output, error));
+        job.Subcommands.Add(JobSubmitCommand.Logs(configuration, output, error));
         job.Subcommands.Add(List(configuration, output, error));
         job.Subcommands.Add(Migrate(configuration, output, error));
         job.Subcommands.Add(Simple("pause", "Ask a running job to checkpoint and stop where it is (the web app's controller marks it Paused once stopped)",
@@ -122,7 +124,7 @@ internal static class JobCommand
     }
 
     /// <summary>A cloud id, or a zone / country code naming exactly one registered cloud.</summary>
-    private static async Task<int> ResolveCloudAsync(IServiceProvider sp, string text, CancellationToken ct)
+    internal static async Task<int> ResolveCloudAsync(IServiceProvider sp, string text, CancellationToken ct)
     {
         var clouds = await sp.GetRequiredService<CloudRepository>().ListAsync(ct).ConfigureAwait(false);
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
@@ -140,7 +142,7 @@ internal static class JobCommand
         };
     }
 
-    private static async Task<int> RunAsync(IConfiguration configuration, TextWriter error, string verb, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken ct)
+    internal static async Task<int> RunAsync(IConfiguration configuration, TextWriter error, string verb, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken ct)
     {
         try
         {
@@ -154,7 +156,17 @@ internal static class JobCommand
             await error.WriteLineAsync($"job {verb}: invalid settings: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
             return Failed;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or TrainingJobException or RemoteShellException or DbUpdateException or IOException)
+        catch (Core.Jobs.Definitions.JobDefinitionException e)
+        {
+            foreach (var f in e.Errors)
+            {
+                await error.WriteLineAsync($"job {verb}: {f.Field}: {f.Message}").ConfigureAwait(false);
+            }
+
+            return Failed;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or TrainingJobException or RemoteShellException or DbUpdateException or IOException
+            or Core.Jobs.Definitions.ProjectException or Jobs.Definitions.JobPreflightException or Jobs.Definitions.JobStartException)
         {
             await error.WriteLineAsync($"job {verb}: {e.Message}").ConfigureAwait(false);
             return Failed;

@@ -23,6 +23,7 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
     public DbSet<MigrationEntity> Migrations => Set<MigrationEntity>();
 
     public DbSet<JobEventEntity> JobEvents => Set<JobEventEntity>();
+    public DbSet<JobDefinitionEntity> JobDefinitions => Set<JobDefinitionEntity>();
 
     public DbSet<HardwareSampleEntity> HardwareSamples => Set<HardwareSampleEntity>();
 
@@ -79,7 +80,15 @@ public sealed class GreenConsoleDbContext(DbContextOptions<GreenConsoleDbContext
             job.Property(j => j.TrainerArguments).HasMaxLength(1000);
             job.Property(j => j.Status).HasConversion<string>().HasMaxLength(32);
             job.Property(j => j.FinalWeightsSha256).HasMaxLength(64);
+            job.Property(j => j.Mode).HasMaxLength(32);
             job.HasIndex(j => j.Status);
+        });
+
+        builder.Entity<JobDefinitionEntity>(d =>
+        {
+            d.ToTable("JobDefinitions");
+            d.HasKey(x => x.Id);
+            d.HasIndex(x => x.Name).IsUnique();
         });
 
         builder.Entity<MigrationEntity>(migration =>

@@ -35,6 +35,25 @@ public sealed class JobEntity
     public long? LastCheckpointBytes { get; set; }
     public string? FinalWeightsSha256 { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>protocol, own-checkpoint or command for a researcher's own job; null for the reference trainer (schema v7).</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>The job's own copy of its definition (secret values encrypted); null for the reference trainer.</summary>
+    public string? DefinitionJson { get; set; }
+}
+
+/// <summary>A reusable job definition (schema v7).</summary>
+public sealed class JobDefinitionEntity
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>The definition as JSON, secret values encrypted.</summary>
+    public required string DefinitionJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
 }
 
 /// <summary>One migration with its persisted state-machine state (schema v3).</summary>

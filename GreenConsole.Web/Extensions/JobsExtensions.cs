@@ -1,3 +1,4 @@
+using GreenConsole.Web.Jobs.Definitions;
 using GreenConsole.Agents;
 using GreenConsole.Web.Health;
 using GreenConsole.Web.Jobs;
@@ -48,6 +49,12 @@ public static class JobsExtensions
         services.TryAddSingleton<JobControllerSignal>();
         services.TryAddSingleton<MigrationHooks>();
         services.TryAddSingleton<JobService>();
+        services.TryAddSingleton<JobDefinitionCodec>();
+        services.TryAddSingleton<JobSpecs>();
+        services.TryAddSingleton<PreflightStore>();
+        services.TryAddSingleton<JobPreparation>();
+        services.TryAddSingleton<JobDefinitionRepository>();
+        services.TryAddSingleton<JobSubmitter>();
         return services;
     }
 }

@@ -276,6 +276,11 @@ public sealed class JobRepository(IDbContextFactory<GreenConsoleDbContext> db, J
                 throw new InvalidOperationException($"Job '{jobId}' already runs on cloud {targetCloudId}.");
             }
 
+            if (Core.Jobs.Definitions.JobModes.TryParse(job.Mode, out var mode) && Core.Jobs.Definitions.JobModes.WhyNotMigratable(mode) is { } why)
+            {
+                throw new InvalidOperationException($"Job '{jobId}' is not moved: {why}.");
+            }
+
             if (!await context.Clouds.AnyAsync(c => c.Id == targetCloudId, ct).ConfigureAwait(false))
             {
                 throw new InvalidOperationException($"No cloud {targetCloudId} is registered.");

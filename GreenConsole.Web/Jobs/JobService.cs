@@ -1,6 +1,8 @@
 using System.Globalization;
 using GreenConsole.Core.Carbon;
 using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Jobs.Definitions;
+using GreenConsole.Web.Jobs.Definitions;
 using GreenConsole.Core.Migration;
 using GreenConsole.Core.Remote;
 using GreenConsole.Web.Clouds;
@@ -35,6 +37,7 @@ public sealed class JobService(
     JobControllerSignal signal,
     TimeProvider time,
     ILogger<JobService> logger,
+    JobSpecs specs,
     Telemetry.TelemetryQueries? telemetry = null)
 {
     public async Task<JobSnapshot> StartAsync(JobStartRequest request, CancellationToken ct)
@@ -81,7 +84,7 @@ public sealed class JobService(
             CreatedAt = now,
             ArrivedOnCurrentAt = now,
         };
-        var spec = MigrationDriver.Spec(job);
+        var spec = specs.Of(job);
         job.TrainerArguments = spec.TrainerArguments;
         var launch = await agent.StartAsync(target, spec, resume: false, ct).ConfigureAwait(false);
         job.StartedAt = launch.LaunchedAt;
@@ -93,6 +96,20 @@ public sealed class JobService(
     }
 
     public Task<IReadOnlyList<JobSnapshot>> ListAsync(CancellationToken ct) => jobs.SnapshotsAsync(ct);
+
+    /// <summary>The job's stdout or stderr on its current cloud from <paramref name="offset"/> (a researcher's job; the reference trainer writes train.log).</summary>
+    public async Task<(JobOutputChunk Chunk, JobStatus Status)> ReadOutputAsync(string jobId, JobOutputStream stream, long offset, int maxBytes, CancellationToken ct)
+    {
+        var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
+        if (job.Mode is null)
+        {
+            throw new InvalidOperationException($"Job '{jobId}' runs the reference trainer, which keeps no separate stdout/stderr (see train.log on its cloud).");
+        }
+
+        var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
+        return (await agent.ReadOutputAsync(target, jobId, stream, offset, maxBytes, ct).ConfigureAwait(false), job.Status);
+    }
 
     public Task<IReadOnlyList<MigrationEntity>> MigrationsAsync(string jobId, CancellationToken ct) => jobs.MigrationsOfAsync(jobId, ct);
 
@@ -106,8 +123,42 @@ public sealed class JobService(
         return id;
     }
 
-    /// <summary>Checkpoints and stops the job where it is; the controller marks it Paused once it stopped.</summary>
-    public Task PauseAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobLifecycle.Pause, ct);
+    /// <summary>
+    /// Checkpoints and stops the job where it is (the controller marks it Paused once it stopped); a command-mode job
+    /// has no checkpoint, so its process group is held in place instead and it is Paused at once.
+    /// </summary>
+    public async Task PauseAsync(string jobId, CancellationToken ct)
+    {
+        var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
+        if (JobSpecs.ModeOf(job) is { } mode && JobModes.PausesInPlace(mode) && job.Status == JobStatus.Running)
+        {
+            await HoldAsync(job, hold: true, JobLifecycle.Hold(jobId, job.Status, JobChangeCause.Manual, time.GetUtcNow()), ct).ConfigureAwait(false);
+            return;
+        }
+
+        await StopAsync(jobId, JobLifecycle.Pause, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Holds or releases a command-mode job's process group, then records the change (released again when the record loses a race).</summary>
+    private async Task HoldAsync(JobEntity job, bool hold, JobTransition change, CancellationToken ct)
+    {
+        var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{job.Id}' is no longer registered.");
+        if (!await agent.HoldAsync(target, job.Id, hold, ct).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Job '{job.Id}' on cloud {job.CurrentCloudId} did not confirm the {(hold ? "hold" : "release")} in time; its status is unchanged.");
+        }
+
+        try
+        {
+            await ApplyAsync(change, null, ct).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            await agent.HoldAsync(target, job.Id, !hold, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
 
     public Task CancelAsync(string jobId, CancellationToken ct) => StopAsync(jobId, JobLifecycle.Cancel, ct);
 
@@ -149,10 +200,16 @@ public sealed class JobService(
     {
         var job = await jobs.LoadAsync(jobId, ct).ConfigureAwait(false);
         var change = JobLifecycle.Resume(jobId, job.Status, JobChangeCause.Manual, time.GetUtcNow());
+        if (JobSpecs.ModeOf(job) is { } mode && JobModes.PausesInPlace(mode))
+        {
+            // Held in place: the same process continues; nothing is relaunched.
+            await HoldAsync(job, hold: false, change, ct).ConfigureAwait(false);
+            return;
+        }
 
         var target = await clouds.GetTargetAsync(job.CurrentCloudId, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Cloud {job.CurrentCloudId} of job '{jobId}' is no longer registered.");
-        var launch = await agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
+        var launch = await agent.StartAsync(target, specs.Of(job), resume: true, ct).ConfigureAwait(false);
         await ApplyAsync(change, u => u
             .SetProperty(j => j.ProgressOffset, launch.ProgressOffset)
             .SetProperty(j => j.LastProgressAt, (DateTimeOffset?)null), ct).ConfigureAwait(false);

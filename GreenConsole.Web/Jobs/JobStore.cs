@@ -23,11 +23,15 @@ public sealed record JobSnapshot(
     DateTimeOffset? FinishedAt,
     string? FinalWeightsSha256,
     string? LastError,
-    string? ActiveMigrationStep)
+    string? ActiveMigrationStep,
+    string? Mode = null)
 {
+    /// <summary>"reference" for the shipped trainer, else the researcher's job's mode (protocol, own-checkpoint, command).</summary>
+    public string ModeName => Mode ?? "reference";
+
     internal static JobSnapshot From(JobEntity j, string? activeStep = null) => new(
         j.Id, j.Name, j.Status, j.FirstCloudId, j.CurrentCloudId, j.TrainerArguments, j.LastStep, j.TotalSteps, j.LastEpoch, j.LastLoss,
-        j.TrainingSeconds, j.CreatedAt, j.StartedAt, j.FinishedAt, j.FinalWeightsSha256, j.LastError, activeStep);
+        j.TrainingSeconds, j.CreatedAt, j.StartedAt, j.FinishedAt, j.FinalWeightsSha256, j.LastError, activeStep, j.Mode);
 }
 
 /// <summary>One progress point of a job (for the loss chart).</summary>

@@ -13,6 +13,10 @@ public sealed class JobsOptions
     [Range(0.05, 3600)]
     public double TickSeconds { get; set; } = 5;
 
+    /// <summary>How long a submit watches a researcher's command for an exit at once (0: not at all).</summary>
+    [Range(0, 60)]
+    public double EarlyExitSeconds { get; set; } = 3;
+
     /// <summary>Threshold for clouds whose CSV row has none, gCO2eq/kWh.</summary>
     [Range(0, 10_000)]
     public double DefaultThresholdGPerKwh { get; set; } = 300;

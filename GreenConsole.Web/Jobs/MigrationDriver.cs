@@ -248,10 +248,58 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
         }
     }
 
+    /// <summary>
+    /// A researcher's job: the target passes preflight (against the source's package versions) and receives the
+    /// project's changed files before the job is asked to stop, so neither costs downtime. The reason when it cannot.
+    /// </summary>
+    private async Task<string?> PrepareTargetAsync(CancellationToken ct)
+    {
+        if (c.Specs.DefinitionOf(_job) is not { } d)
+        {
+            return null;
+        }
+
+        if (Core.Jobs.Definitions.JobModes.WhyNotMigratable(d.Mode) is { } why)
+        {
+            return $"Not moved: {why}.";
+        }
+
+        try
+        {
+            var bytes = await c.Prepare.ProjectBytesAsync(d, ct).ConfigureAwait(false);
+            var label = $"cloud {_m.TargetCloudId}";
+            var pre = await c.Prepare.PreflightAsync(_job.Id, d, _m.TargetCloudId, _target, label, bytes, _source, ct).ConfigureAwait(false);
+            await c.Jobs.AddEventAsync(_m.JobId, _m.Id, "Preflight", null, null, null, pre.Summary, null, ct).ConfigureAwait(false);
+            if (!pre.Ok)
+            {
+                return $"Preflight refused {pre.Summary}; the job stays on cloud {_m.SourceCloudId}.";
+            }
+
+            if (await c.Prepare.SyncAsync(_job.Id, d, _target, ct).ConfigureAwait(false) is { } sync)
+            {
+                await c.Jobs.AddEventAsync(_m.JobId, _m.Id, "Sync", null, null, sync.Elapsed.TotalMilliseconds,
+                    $"Project copied to cloud {_m.TargetCloudId}: {sync.Describe()}", System.Text.Json.JsonSerializer.Serialize(sync), ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is Core.Jobs.Definitions.ProjectException or RemoteShellException or TrainingJobException)
+        {
+            c.Logger.LogWarning("Migration {Migration}: cloud {Cloud} not prepared for job {Job}: {Error}", _m.Id, _m.TargetCloudId, _m.JobId, e.Message);
+            return $"The project could not be copied to cloud {_m.TargetCloudId}: {e.Message}; the job stays on cloud {_m.SourceCloudId}.";
+        }
+
+        return null;
+    }
+
     private async Task<(MigrationStep, string)> DrainAsync(CancellationToken ct)
     {
         if (_m.StopRequestedAt is null)
         {
+            if (await PrepareTargetAsync(ct).ConfigureAwait(false) is { } refused)
+            {
+                // Nothing was asked of the source yet: the roll-back finds it still training and leaves it there.
+                return (MigrationStep.RollingBack, refused);
+            }
+
             var warm = await WarmUpTargetAsync(ct).ConfigureAwait(false);
             if (warm.Length > 0)
             {
@@ -318,7 +366,7 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
     {
         try
         {
-            var started = await c.Agent.StartStandbyAsync(_target, Spec(_job), TimeSpan.FromSeconds(c.Options.StandbyTimeoutSeconds), ct).ConfigureAwait(false);
+            var started = await c.Agent.StartStandbyAsync(_target, c.Specs.Of(_job), TimeSpan.FromSeconds(c.Options.StandbyTimeoutSeconds), ct).ConfigureAwait(false);
             if (!started)
             {
                 c.Logger.LogWarning("Migration {Migration}: job {Job} already runs on cloud {Cloud}; no standby started", _m.Id, _m.JobId, _m.TargetCloudId);
@@ -476,7 +524,7 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
     /// </summary>
     private async Task<(long First, string How)> LaunchAndAwaitFirstStepAsync(SshTarget where, int cloudId, MigrationFailure unreachable, bool useStandby, CancellationToken ct)
     {
-        var spec = Spec(_job);
+        var spec = c.Specs.Of(_job);
         var how = "already running";
         var released = false;
         if (_m.LaunchProgressOffset is null || !await RunsAsync(where, ct).ConfigureAwait(false))
@@ -552,15 +600,6 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
             return false;
         }
     }
-
-    internal static TrainingJobSpec Spec(JobEntity job) => new()
-    {
-        JobId = job.Id,
-        Seed = job.Seed,
-        Epochs = job.Epochs,
-        StepDelayMs = job.StepDelayMs,
-        CheckpointPadBytes = job.CheckpointPadBytes,
-    };
 
     private void CheckTimeout()
     {

@@ -13,7 +13,9 @@ internal sealed record MigrationDriverContext(
     JobsOptions Options,
     TimeProvider Time,
     ILogger Logger,
-    MigrationStateMachine Machine);
+    MigrationStateMachine Machine,
+    Definitions.JobSpecs Specs,
+    Definitions.JobPreparation Prepare);
 
 /// <summary>Cloud ids are ints in the database and strings in Core's ports (SSH targets, the policy); this is the one conversion.</summary>
 internal static class CloudKeys

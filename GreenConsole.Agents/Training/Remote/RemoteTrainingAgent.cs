@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using GreenConsole.Core.Jobs;
+using GreenConsole.Core.Jobs.Definitions;
 using GreenConsole.Core.Remote;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -123,7 +124,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
     {
         ArgumentNullException.ThrowIfNull(spec);
         RequireJobId(spec.JobId);
-        if (spec.Epochs < 1)
+        if (spec.Workload is null && spec.Epochs < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(spec), spec.Epochs, "Epochs must be >= 1.");
         }
@@ -149,7 +150,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             // Markers of an earlier incarnation would make the next status look stopped/done before the trainer starts.
             .Append("rm -f \"$J/job/stop\" \"$J/job/stopped\" \"$J/job/done\" \"$J/job/job.json\" \"$J/job/launch.pid\"; ")
             .Append("if [ -f \"$J/job/progress.jsonl\" ]; then wc -c < \"$J/job/progress.jsonl\"; else echo 0; fi; ")
-            .Append(LaunchCommand(spec, resume, null, "launch.pid"))
+            .Append(await LaunchCommandAsync(target, spec, resume, null, "launch", cancellationToken).ConfigureAwait(false))
             .ToString();
         var launchedAt = _time.GetUtcNow();
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
@@ -163,20 +164,68 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         return new TrainingLaunchResult(offset, launchedAt);
     }
 
-    /// <summary>cd into the job, start the trainer detached with the GC_* variables, record its pid in <c>$J/job/&lt;pidFile&gt;</c>.</summary>
-    private string LaunchCommand(TrainingJobSpec spec, bool resume, IReadOnlyDictionary<string, string>? extra, string pidFile)
+    /// <summary>
+    /// cd into the job, start the trainer (or the supervisor of a researcher's command) detached with the GC_*
+    /// variables, record its pid in <c>$J/job/&lt;role&gt;.pid</c>. A researcher's command travels in a run file
+    /// uploaded first (owner-only): its environment may hold secrets, which must never be on a command line.
+    /// </summary>
+    private async Task<string> LaunchCommandAsync(SshTarget target, TrainingJobSpec spec, bool resume, IReadOnlyDictionary<string, string>? extra, string role, CancellationToken ct)
     {
         var launch = new TrainingLaunch("$J/job", "$J/ckpt", resume, null, spec.CheckpointPadBytes, spec.StepDelayMs);
         var variables = launch.ToEnvironment().Concat(extra ?? new Dictionary<string, string>());
         var env = string.Join(' ', variables.Select(kv => kv.Key + "=\"" + kv.Value + "\""));
-        return new StringBuilder()
-            .Append("cd \"$J\"; ")
-            .Append("env ").Append(env).Append(' ')
-            .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.ReferenceTrainerFileName).Append("\" ")
-            .Append(CultureInfo.InvariantCulture, $"--seed {spec.Seed} --epochs {spec.Epochs}")
-            .Append(" </dev/null >>\"$J/train.log\" 2>&1 & ")
-            .Append("echo $! > \"$J/job/").Append(pidFile).Append('"')
+        var sb = new StringBuilder()
+            .Append("cd \"$J\"; ");
+        if (spec.Workload is { } w)
+        {
+            var runFile = "run-" + role + ".json";
+            await UploadRunFileAsync(target, spec.JobId, runFile, w, ct).ConfigureAwait(false);
+            sb.Append("chmod 600 \"$J/").Append(runFile).Append("\"; ")
+                .Append("env ").Append(env).Append(' ')
+                .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.SupervisorFileName).Append("\" ")
+                .Append("\"$J/").Append(runFile).Append('"');
+        }
+        else
+        {
+            sb.Append("env ").Append(env).Append(' ')
+                .Append("setsid nohup ").Append(_options.Python).Append(" \"$B/").Append(TrainingScripts.ReferenceTrainerFileName).Append("\" ")
+                .Append(CultureInfo.InvariantCulture, $"--seed {spec.Seed} --epochs {spec.Epochs}");
+        }
+
+        return sb.Append(" </dev/null >>\"$J/train.log\" 2>&1 & ")
+            .Append("echo $! > \"$J/job/").Append(role).Append(".pid\"")
             .ToString();
+    }
+
+    private async Task UploadRunFileAsync(SshTarget target, string jobId, string runFile, JobWorkload w, CancellationToken ct)
+    {
+        var mkdir = await _shell.RunAsync(target, Prelude(jobId) + "umask 077; mkdir -p \"$J/job\" \"$J/ckpt\" && rm -f \"$J/" + runFile + "\"",
+            CommandTimeout, ct).ConfigureAwait(false);
+        if (!mkdir.Succeeded)
+        {
+            throw new TrainingJobException($"Preparing job '{jobId}' on cloud {target.CloudId} failed (exit {mkdir.ExitCode}): {Trim(mkdir.StandardError)}", mkdir.ExitCode);
+        }
+
+        var local = Path.Combine(Path.GetTempPath(), "gc-run-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var f = new FileStream(local, create))
+            {
+                await System.Text.Json.JsonSerializer.SerializeAsync(f, RunFile.Of(w), RunFile.Json, ct).ConfigureAwait(false);
+            }
+
+            await _shell.UploadAsync(target, local, RemoteJobRoot(jobId) + "/" + runFile, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(local);
+        }
     }
 
     /// <summary>Shell test: pid <c>$1</c> is a live (not zombie) process whose command line names the reference trainer.</summary>
@@ -190,7 +239,10 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
 
     /// <summary><c>trainer_alive PID</c>: running, and still the trainer (a recycled pid is not).</summary>
     private const string TrainerAliveFunction = PidRunningFunction +
-        "trainer_alive() { pid_running \"$1\" && tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; }; ";
+        "trainer_alive() { pid_running \"$1\" && tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -qE '" + TrainerPattern + "'; }; ";
+
+    /// <summary>What a live incarnation's command line names: the reference trainer, or the supervisor of a researcher's command.</summary>
+    private const string TrainerPattern = TrainingScripts.ReferenceTrainerFileName + "|" + TrainingScripts.SupervisorFileName;
 
     public async Task<bool> StartStandbyAsync(SshTarget target, TrainingJobSpec spec, TimeSpan standbyTimeout, CancellationToken cancellationToken)
     {
@@ -211,7 +263,7 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             .Append("if trainer_alive \"$(cat \"$J/job/launch.pid\" 2>/dev/null)\"; then echo busy; exit 0; fi; ")
             .Append("p=$(cat \"$J/job/standby.pid\" 2>/dev/null || true); if trainer_alive \"$p\"; then kill -9 \"$p\"; fi; ")
             .Append("rm -f \"$J/job/go\" \"$J/job/standby.pid\" \"$J/job/standby.ready\"; ")
-            .Append(LaunchCommand(spec, resume: true, extra, "standby.pid"))
+            .Append(await LaunchCommandAsync(target, spec, resume: true, extra, "standby", cancellationToken).ConfigureAwait(false))
             .Append("; echo standby")
             .ToString();
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
@@ -293,7 +345,10 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         // Kills the launcher pid and the trainer's own pid (job.json), but only processes whose command line names this job's bin folder.
         var command = Prelude(jobId) +
             "k=0; for p in $(cat \"$J/job/launch.pid\" \"$J/job/standby.pid\" 2>/dev/null) $(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/job.json\" 2>/dev/null); do " +
-            "if kill -0 \"$p\" 2>/dev/null && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q " + TrainingScripts.ReferenceTrainerFileName + "; then kill -9 \"$p\" && k=1; fi; done; " +
+            "if kill -0 \"$p\" 2>/dev/null && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qE '" + TrainerPattern + "'; then kill -9 \"$p\" && k=1; fi; done; " +
+            // A researcher's command runs in its own process group, which outlives a killed supervisor.
+            "g=$(sed -n 's/.*\"pgid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/child.json\" 2>/dev/null); " +
+            "if [ -n \"$g\" ] && [ \"$g\" -gt 1 ] && kill -0 -- \"-$g\" 2>/dev/null; then kill -9 -- \"-$g\" && k=1; fi; " +
             "rm -f \"$J/job/launch.pid\" \"$J/job/standby.pid\" \"$J/job/go\"; echo $k";
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)
@@ -308,6 +363,56 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         }
 
         return killed;
+    }
+
+    public async Task<bool> HoldAsync(SshTarget target, string jobId, bool hold, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        // The supervisor checks the suspend file every 100 ms; the wait is bounded by rounds, not the cloud's clock.
+        var command = Prelude(jobId) + (hold ? "touch \"$J/job/suspend\"; " : "rm -f \"$J/job/suspend\"; ") +
+            WaitLoop(100, "0.05", hold
+                ? "[ -e \"$J/job/suspended\" ] && { echo held; exit 0; }; "
+                : "[ -e \"$J/job/suspended\" ] || { echo released; exit 0; }; ") +
+            "echo waiting";
+        var r = await _shell.RunAsync(target, command, CommandTimeout + TimeSpan.FromSeconds(6), cancellationToken).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            throw new TrainingJobException($"{(hold ? "Holding" : "Releasing")} job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        var answer = r.StandardOutput.Trim();
+        _logger.LogInformation("Job {Job} on cloud {Cloud}: {Answer}", jobId, target.CloudId, answer);
+        return answer is "held" or "released";
+    }
+
+    public async Task<JobOutputChunk> ReadOutputAsync(SshTarget target, string jobId, JobOutputStream stream, long offset, int maxBytes, CancellationToken cancellationToken)
+    {
+        RequireJobId(jobId);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        var file = stream == JobOutputStream.Stdout ? "stdout.log" : "stderr.log";
+        maxBytes = Math.Min(maxBytes, MaxProgressChunkBytes);
+        // Size first, then bytes as base64: a log is the cloud's output and may hold anything, including invalid UTF-8.
+        var command = Prelude(jobId) + string.Create(CultureInfo.InvariantCulture,
+            $"f=\"$J/job/{file}\"; if [ -f \"$f\" ]; then wc -c < \"$f\"; tail -c +{offset + 1} \"$f\" | head -c {maxBytes} | base64 -w0; else echo 0; fi");
+        var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var lines = r.StandardOutput.Split('\n', 2);
+        if (!r.Succeeded || !long.TryParse(lines[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+        {
+            throw new TrainingJobException($"Reading the {file} of job '{jobId}' on cloud {target.CloudId} failed (exit {r.ExitCode}): {Trim(r.StandardError)}", r.ExitCode);
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = lines.Length > 1 ? Convert.FromBase64String(lines[1].Trim()) : [];
+        }
+        catch (FormatException e)
+        {
+            throw new TrainingJobException($"Reading the {file} of job '{jobId}' on cloud {target.CloudId}: the answer is not base64.", r.ExitCode, e);
+        }
+
+        return new JobOutputChunk(Encoding.UTF8.GetString(bytes), offset + bytes.Length, size);
     }
 
     public Task<TrainingPoll> PollAsync(SshTarget target, string jobId, long offset, CancellationToken cancellationToken) =>
@@ -430,7 +535,10 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             s.Done?.Step,
             s.LatestCheckpoint,
             launcherAlive,
-            ReadTotalSteps(statusJson));
+            ReadTotalSteps(statusJson),
+            s.Exit,
+            s.Suspended,
+            s.Stopped?.LostSteps);
         var next = offset + consumed;
         // Only meaningful for a read from a real offset; a status-only poll (offset long.MaxValue) reads no lines.
         var more = readsProgress && fileBytes is { } total && total > next;

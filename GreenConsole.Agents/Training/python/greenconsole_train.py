@@ -79,6 +79,8 @@ ENV_HASH_THREADS = "GC_HASH_THREADS"
 
 PROGRESS_FILE = "progress.jsonl"
 STOP_FILE = "stop"
+EXIT_FILE = "exit.json"
+SUSPENDED_FILE = "suspended"
 STOPPED_FILE = "stopped"
 DONE_FILE = "done"
 JOB_FILE = "job.json"
@@ -679,10 +681,14 @@ def job_status(job_dir: str) -> Dict[str, Any]:
         found = find_latest_checkpoint(ckpt_dir, verify=False)
         if found is not None:
             latest = {"name": found.name, "step": found.step, "bytes": found.total_bytes}
+    # Written by greenconsole_run.py for a researcher's own script: how it ended, and whether it is held in place.
+    exited = _read_json_file(os.path.join(job_dir, EXIT_FILE))
     return {
         "format_version": FORMAT_VERSION,
         "job_dir": os.path.abspath(job_dir),
         "state": state,
+        "exit": exited if isinstance(exited, dict) else None,
+        "suspended": os.path.exists(os.path.join(job_dir, SUSPENDED_FILE)),
         "pid": pid,
         "alive": alive,
         "stop_requested": os.path.exists(os.path.join(job_dir, STOP_FILE)),
@@ -854,6 +860,12 @@ class Job:
         record = {"event": event, "ts": utc_now_iso()}
         record.update(fields)
         self._append(record, force_fsync=True)
+
+    def log_progress(self, step: int, loss: Optional[float] = None, epoch: Optional[int] = None, **extra: Any) -> None:
+        """A step line for a script that reports only its step (and maybe loss and epoch), e.g. read from its stdout."""
+        record = {"step": int(step), "epoch": epoch, "loss": loss, "ts": utc_now_iso(), "event": "step"}
+        record.update(extra)
+        self._append(record)
 
     def log_step(self, step: int, epoch: int, batch_in_epoch: int, loss: float, samples: int, **extra: Any) -> None:
         """Append one progress line for a finished mini-batch (1-based global step)."""

@@ -19,7 +19,8 @@ internal sealed class DecisionExecutor(
     JobControllerSignal signal,
     IOptions<JobsOptions> options,
     TimeProvider time,
-    ILogger<DecisionExecutor> logger)
+    ILogger<DecisionExecutor> logger,
+    Definitions.JobSpecs specs)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private readonly ConcurrentDictionary<string, (MigrationAction Action, MigrationReason Reason, string? Target, DateTimeOffset At)> _lastLogged = new(StringComparer.Ordinal);
@@ -44,8 +45,18 @@ internal sealed class DecisionExecutor(
             return;
         }
 
+        var holdsInPlace = Definitions.JobSpecs.ModeOf(job) is { } mode && Core.Jobs.Definitions.JobModes.PausesInPlace(mode);
         switch (decision.Action)
         {
+            case MigrationAction.Migrate when holdsInPlace:
+                // A command cannot be checkpointed, so it never moves; the job page says why.
+                break;
+            case MigrationAction.Pause when !waiting && holdsInPlace:
+                await HoldAsync(job, where, hold: true, decision, ct).ConfigureAwait(false);
+                break;
+            case MigrationAction.Resume when waiting && holdsInPlace:
+                await HoldAsync(job, where, hold: false, decision, ct).ConfigureAwait(false);
+                break;
             case MigrationAction.Migrate when targetCloudId is { } targetId:
                 drivers.Start(await jobs.RequestMigrationAsync(job.Id, targetId, "Policy", ct).ConfigureAwait(false), stopping);
                 break;
@@ -98,13 +109,43 @@ internal sealed class DecisionExecutor(
         signal.Wake();
     }
 
+    /// <summary>Time shifting for a command-mode job: its process group is held (or released) in place.</summary>
+    private async Task HoldAsync(JobEntity job, SshTarget target, bool hold, MigrationDecision decision, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var change = hold ? JobLifecycle.Hold(job.Id, job.Status, JobChangeCause.Policy, now) : JobLifecycle.Resume(job.Id, job.Status, JobChangeCause.Policy, now);
+        try
+        {
+            if (!await agent.HoldAsync(target, job.Id, hold, ct).ConfigureAwait(false))
+            {
+                logger.LogWarning("Job {Job} on cloud {Cloud} did not confirm the {Change} in time", job.Id, job.CurrentCloudId, hold ? "hold" : "release");
+                return;
+            }
+        }
+        catch (Exception e) when (e is RemoteShellException or TrainingJobException)
+        {
+            logger.LogWarning("Could not {Change} job {Job} on cloud {Cloud}: {Error}", hold ? "hold" : "release", job.Id, job.CurrentCloudId, e.Message);
+            return;
+        }
+
+        if (!await jobs.TryApplyAsync(change, null, ct).ConfigureAwait(false))
+        {
+            await agent.HoldAsync(target, job.Id, !hold, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        await jobs.AddEventAsync(job.Id, null, "TimeShift", null, null, null,
+            $"{(hold ? "Held in place" : "Released")} on cloud {job.CurrentCloudId}: {decision.Explanation}", null, ct).ConfigureAwait(false);
+        signal.Wake();
+    }
+
     /// <summary>Ends a policy wait: the job resumes from its checkpoint on the cloud it waited on.</summary>
     private async Task ResumeWaitingAsync(JobEntity job, SshTarget target, MigrationDecision decision, CancellationToken ct)
     {
         TrainingLaunchResult launch;
         try
         {
-            launch = await agent.StartAsync(target, MigrationDriver.Spec(job), resume: true, ct).ConfigureAwait(false);
+            launch = await agent.StartAsync(target, specs.Of(job), resume: true, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RemoteShellException or TrainingJobException)
         {

@@ -18,8 +18,10 @@ internal sealed class DecisionInputBuilder(
     JobRepository jobs,
     IOptions<JobsOptions> options,
     TimeProvider time,
-    ILogger<DecisionInputBuilder> logger)
+    ILogger<DecisionInputBuilder> logger,
+    Definitions.PreflightStore preflight)
 {
+    private readonly Definitions.PreflightStore _preflight = preflight;
     private readonly JobsOptions _options = options.Value;
     private readonly JobRepository _jobs = jobs;
     private readonly CloudHealthStore _health = health;
@@ -46,8 +48,15 @@ internal sealed class DecisionInputBuilder(
             var o = owner._options;
             _bandwidth ??= await owner._jobs.MeasuredBandwidthAsync(ct).ConfigureAwait(false);
             var states = new List<CloudState>();
+            var allowed = Definitions.JobSpecs.MaskedDefinition(job)?.AllowedClouds;
             foreach (var c in clouds)
             {
+                // A researcher's job only considers the clouds it allows and that passed (or have not failed) its preflight.
+                if (c.Id != job.CurrentCloudId && !owner._preflight.Allows(job, c.Id, allowed))
+                {
+                    continue;
+                }
+
                 if (!_intensities.TryGetValue(c.Zone, out var value))
                 {
                     value = await owner.IntensityAsync(c.Zone, ct).ConfigureAwait(false);

@@ -47,8 +47,11 @@ internal sealed class JobPoller(ITrainingAgent agent, JobRepository jobs, JobSto
                 break;
             case RemoteJobState.Exited:
             case RemoteJobState.NotStarted when !s.LauncherAlive:
-                change = JobLifecycle.FailedOnCloud(job.Id, status, now);
-                job.LastError = $"The training process on cloud {job.CurrentCloudId} is gone without a stopped/done marker (crashed or killed); see train.log there.";
+                change = JobLifecycle.ExitedOnCloud(job.Id, status, now);
+                job.LastError = change.To == JobStatus.Cancelled ? null
+                    : job.Mode is null
+                        ? $"The training process on cloud {job.CurrentCloudId} is gone without a stopped/done marker (crashed or killed); see train.log there."
+                        : Definitions.JobSubmitter.ExitMessage(job.CurrentCloudId, s.Exit);
                 break;
         }
 

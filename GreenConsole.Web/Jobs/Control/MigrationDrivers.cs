@@ -14,10 +14,11 @@ internal sealed class MigrationDrivers
 
     public MigrationDrivers(
         CloudRepository clouds, ITrainingAgent agent, JobRepository jobs, JobStore store, MigrationHooks hooks,
-        IOptions<JobsOptions> options, TimeProvider time, ILogger<MigrationDriver> driverLogger, ILogger<MigrationDrivers> logger)
+        IOptions<JobsOptions> options, TimeProvider time, ILogger<MigrationDriver> driverLogger, ILogger<MigrationDrivers> logger,
+        Definitions.JobSpecs specs, Definitions.JobPreparation prepare)
     {
         _logger = logger;
-        _context = new MigrationDriverContext(clouds, agent, jobs, store, hooks, options.Value, time, driverLogger, new MigrationStateMachine(options.Value.Timeouts));
+        _context = new MigrationDriverContext(clouds, agent, jobs, store, hooks, options.Value, time, driverLogger, new MigrationStateMachine(options.Value.Timeouts), specs, prepare);
     }
 
     public IReadOnlyCollection<Guid> Active => [.. _running.Keys];
