@@ -98,4 +98,35 @@ internal sealed class OwnTrainingLab(SshLabFixture lab, MigrationTestHost host, 
     }
 
     public SshTarget Target(string zone) => lab.Cloud(zone).Target;
+
+    /// <summary>The protocol-mode CNN run here without interruption (through the shipped helper's folder): its final weights' SHA-256.</summary>
+    public string UninterruptedProtocolHash(string arguments)
+    {
+        var dir = Project("protocol_cnn");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", "train.py " + arguments)
+        {
+            WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "Training", "python");
+        start.Environment["GC_JOB_DIR"] = Path.Combine(dir, ".job");
+        start.Environment["GC_CHECKPOINT_DIR"] = Path.Combine(dir, ".ckpt");
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var output = p.StandardOutput.ReadToEnd();
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, err);
+        return output.Split('\n').Single(l => l.StartsWith("final weights ", StringComparison.Ordinal))["final weights ".Length..].Trim();
+    }
+
+    public static JobDefinition ProtocolCnn(string project, string arguments) => new()
+    {
+        Name = "protocol-cnn",
+        Project = JobProject.Local(project),
+        Command = "/usr/bin/python3 train.py " + arguments,
+        Mode = JobMode.Protocol,
+        Interpreter = "/usr/bin/python3",
+        Requirements = new JobRequirements { Packages = [new PackageRequirement("torch", ">=", "1.10")] },
+    };
 }
