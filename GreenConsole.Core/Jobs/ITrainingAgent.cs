@@ -146,7 +146,8 @@ public sealed record RemoteJobStatus(
     long? TotalSteps = null,
     RemoteExit? Exit = null,
     bool Suspended = false,
-    long? LostSteps = null);
+    long? LostSteps = null,
+    string? StopReason = null);
 
 /// <summary>How a researcher's command ended when it failed: its exit code, why, and the tail of its stderr (the cloud's words, bounded).</summary>
 public sealed record RemoteExit(int ExitCode, string Reason, string StderrTail);

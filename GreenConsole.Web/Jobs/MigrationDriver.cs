@@ -333,7 +333,10 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
                     RecordCheckpoint(s);
                     _job.LastCheckpointBytes = s.StoppedCheckpointBytes;
                     await c.Jobs.SaveAsync(_job, _state.Step.ToString(), ct).ConfigureAwait(false);
-                    return (MigrationStep.Checkpointed, $"Stopped after step {s.StoppedStep}: checkpoint {s.StoppedCheckpoint}, {s.StoppedCheckpointBytes} bytes.");
+                    // A researcher's own checkpoints come every N steps: the page says what a move costs them.
+                    var lost = s.LostSteps is > 0 ? $" The script's newest checkpoint is step {s.StoppedStep}: {s.LostSteps} step(s) after it run again." : "";
+                    var why = s.StopReason is { Length: > 0 } r && r.StartsWith("killed", StringComparison.Ordinal) ? $" The script was {r}." : "";
+                    return (MigrationStep.Checkpointed, $"Stopped after step {s.StoppedStep}: checkpoint {s.StoppedCheckpoint}, {s.StoppedCheckpointBytes} bytes.{why}{lost}");
                 case RemoteJobState.Done:
                     _job.FinalWeightsSha256 = s.FinalWeightsSha256;
                     _m.RollbackReason = "The job finished before it could be moved.";
@@ -565,6 +568,13 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
                 return (first.Step, how);
             }
 
+            if (poll.State == RemoteJobState.Done)
+            {
+                // Resumed from its final checkpoint: nothing was left to train, and it finished at once.
+                _job.ProgressOffset = offset;
+                return (_m.CheckpointStep ?? 0, how + ", finished at once");
+            }
+
             var gone = poll.Status.State is RemoteJobState.Exited || poll.Status.State == RemoteJobState.NotStarted && !poll.Status.LauncherAlive;
             if (gone && released)
             {
@@ -581,7 +591,9 @@ internal sealed class MigrationDriver(MigrationDriverContext c, Guid migrationId
 
             if (gone)
             {
-                throw new StepFailureException(MigrationFailure.JobFailed, $"The job did not start on cloud {cloudId} (state {poll.Status.State}); see train.log there.");
+                throw new StepFailureException(MigrationFailure.JobFailed, poll.Status.Exit is { } exit
+                    ? $"The job did not start on cloud {cloudId}: {Definitions.JobSubmitter.ExitMessage(cloudId, exit)}"
+                    : $"The job did not start on cloud {cloudId} (state {poll.Status.State}); see train.log there.");
             }
 
             CheckTimeout();

@@ -538,7 +538,8 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
             ReadTotalSteps(statusJson),
             s.Exit,
             s.Suspended,
-            s.Stopped?.LostSteps);
+            s.Stopped?.LostSteps,
+            s.Stopped?.Reason);
         var next = offset + consumed;
         // Only meaningful for a read from a real offset; a status-only poll (offset long.MaxValue) reads no lines.
         var more = readsProgress && fileBytes is { } total && total > next;

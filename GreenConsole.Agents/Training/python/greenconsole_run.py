@@ -282,15 +282,42 @@ class Supervisor:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def wait_child(self, seconds: float) -> Optional[int]:
+    def group_running(self) -> bool:
+        """Any live (not zombie) process left in the command's process group.
+
+        The shell that runs the command may die of a SIGTERM its script ignores: the script then still runs, so the
+        shell's exit says nothing. /proc tells; a zombie waiting for a reaper no longer runs anything.
+        """
+        if self.child is None:
+            return False
+        self.child.poll()
+        pgid = self.child.pid
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry, "rb") as f:
+                    raw = f.read().decode("ascii", "replace")
+            except OSError:
+                continue
+            fields = raw[raw.rfind(")") + 2:].split()
+            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+                return True
+        return False
+
+    def wait_group(self, seconds: float) -> bool:
+        """True when the whole process group ended within the time."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            rc = self.child.poll()
-            if rc is not None:
-                return rc
+            if not self.group_running():
+                return True
             self.flush_progress()
             time.sleep(0.05)
-        return self.child.poll()
+        return not self.group_running()
+
+    def kill_group(self) -> None:
+        self.signal_group(signal.SIGKILL)
+        self.wait_group(10)
 
     def finish_output(self) -> None:
         for p in self.pumps:
@@ -406,22 +433,22 @@ class Supervisor:
                 self.flush_progress()
                 time.sleep(0.1)
             else:
-                killed = self.child.poll() is None
+                killed = self.group_running()
             self.signal_group(signal.SIGTERM)
-            if self.wait_child(5) is None:
-                self.signal_group(signal.SIGKILL)
-                self.child.wait()
+            if not self.wait_group(5):
+                self.kill_group()
         else:
             sig = SIGNALS.get(str(self.cfg.get("stop_signal") or "TERM"), signal.SIGTERM)
             self.signal_group(sig)
-            if self.wait_child(timeout) is None:
+            if not self.wait_group(timeout):
                 killed = True
-                self.signal_group(signal.SIGKILL)
-                self.child.wait()
+                self.kill_group()
+        self.child.wait()
         self.finish_output()
         last = self.steps.last_step if self.steps.last_step is not None else self.start_step
         if killed:
-            self.job.log_event("killed", step=last, reason="the script ignored the stop request for %g s" % timeout)
+            self.job._stop_reason = "killed after ignoring the stop request for %g s" % timeout
+            self.job.log_event("killed", step=last, reason=self.job._stop_reason)
         if self.mode != "own-checkpoint":
             # A command has no checkpoint: a stop ends it (the controller cancels; it never moves one).
             return self.failed(143, "stopped on request" + (" (killed after %g s)" % timeout if killed else ""))
