@@ -34,6 +34,10 @@ public partial class Jobs
     [Parameter]
     public string? JobId { get; set; }
 
+    /// <summary>/jobs?new=1 opens the "New job" form.</summary>
+    [SupplyParameterFromQuery(Name = "new")]
+    public bool NewJob { get; set; }
+
     [Inject]
     private JobStore Store { get; set; } = default!;
 
@@ -216,6 +220,10 @@ public static class JobsView
 
     public static JobActions Actions(JobStatus status) =>
         new(JobLifecycle.CanMigrate(status), JobLifecycle.CanPause(status), JobLifecycle.CanResume(status), JobLifecycle.CanCancel(status));
+
+    /// <summary>Why a job never moves, for the job page; null for jobs that can.</summary>
+    public static string? WhyNotMoved(JobSnapshot j) =>
+        GreenConsole.Core.Jobs.Definitions.JobModes.TryParse(j.Mode, out var mode) ? GreenConsole.Core.Jobs.Definitions.JobModes.WhyNotMigratable(mode) : null;
 
     public static double Percent(JobSnapshot j) => j.TotalSteps is > 0 && j.LastStep is { } s ? Math.Min(100, 100.0 * s / j.TotalSteps.Value) : 0;
 
