@@ -51,7 +51,8 @@ internal static class MigrationBenchCommand
         var from = new Option<string>("--from") { Description = "Zone of the source cloud", DefaultValueFactory = _ => "KR" };
         var to = new Option<string>("--to") { Description = "Zone of the target cloud", DefaultValueFactory = _ => "CA-ON" };
         var delay = new Option<int>("--step-delay-ms") { Description = "Trainer step delay, so the job still runs when the migration starts", DefaultValueFactory = _ => 100 };
-        var command = new Command("migration", "Migration downtime vs. a plain copy of the same size between two lab clouds") { sizes, csv, from, to, delay };
+        var own = new Option<bool>("--own-job") { Description = "Also move a researcher's protocol-mode job (100 MB checkpoint, 50 MB project) three times", DefaultValueFactory = _ => true };
+        var command = new Command("migration", "Migration downtime vs. a plain copy of the same size between two lab clouds") { sizes, csv, from, to, delay, own };
         command.SetAction(async (parse, ct) =>
         {
             if (!TryParseSizes(parse.GetValue(sizes)!, out var bytes, out var problem))
@@ -69,7 +70,7 @@ internal static class MigrationBenchCommand
 
             try
             {
-                var rows = await RunAsync(configuration, path, parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(delay), bytes, output, ct).ConfigureAwait(false);
+                var rows = await RunAsync(configuration, path, parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(delay), bytes, parse.GetValue(own), output, ct).ConfigureAwait(false);
                 return rows.All(r => r.Outcome == "RunningOnTarget") ? 0 : 1;
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or RemoteShellException or TrainingJobException or IOException)
@@ -138,7 +139,7 @@ internal static class MigrationBenchCommand
     };
 
     private static async Task<IReadOnlyList<MigrationBenchRow>> RunAsync(
-        IConfiguration configuration, string csvPath, string fromZone, string toZone, int stepDelayMs, IReadOnlyList<long> sizes, TextWriter output, CancellationToken ct)
+        IConfiguration configuration, string csvPath, string fromZone, string toZone, int stepDelayMs, IReadOnlyList<long> sizes, bool ownJob, TextWriter output, CancellationToken ct)
     {
         // A private database and SSH folder: the benchmark never touches the app's jobs, clouds or known hosts.
         var folder = Directory.CreateTempSubdirectory("gc-bench-migration-").FullName;
@@ -195,6 +196,18 @@ internal static class MigrationBenchCommand
             }
 
             await WriteTableAsync(rows, output).ConfigureAwait(false);
+            if (ownJob)
+            {
+                var labKeyPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(csvPath))!, "keys", "lab_ed25519");
+                var own = await OwnJobMigrationBench.RunAsync(provider, source.Id, target.Id, sourceTarget, targetTarget,
+                    async size => (await PlainCopyAsync(shell, sourceTarget, targetTarget, size, null, File.Exists(labKeyPath) ? labKeyPath : null, ct).ConfigureAwait(false)).Defaults,
+                    output, ct).ConfigureAwait(false);
+                if (own.FirstOrDefault(r => r.Outcome != "RunningOnTarget") is { } failed)
+                {
+                    throw new InvalidOperationException($"the own job's move '{failed.Label}' ended in {failed.Outcome}.");
+                }
+            }
+
             return rows;
         }
         finally

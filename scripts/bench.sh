@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GreenConsole benchmarks; each case runs the GreenConsole.Bench program (the app's own services, measured).
 #
-#   scripts/bench.sh migration [--sizes 1MB,100MB,1GB] [--from KR] [--to CA-ON] [--step-delay-ms 100] [--csv FILE]
+#   scripts/bench.sh migration [--sizes 1MB,100MB,1GB] [--from KR] [--to CA-ON] [--step-delay-ms 100] [--own-job true|false] [--csv FILE]
 #       Migration downtime (stop request -> first new progress line on the target, real controller and driver) per
 #       checkpoint size vs. a plain copy of as many bytes between the same two lab clouds.
 #   scripts/bench.sh ssh [--iterations 20] [--csv FILE]

@@ -33,9 +33,26 @@ public sealed class NewJobFormTests : MudTestContext
 
         await cut.Find("#job-submit").ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Equal(["cloud", "name", "project", "command"], Fields(cut)));
+        cut.WaitForAssertion(() => Assert.Equal(["name", "project", "command"], Fields(cut)));
         // The box itself shows its error too (MudBlazor's error text under the field).
         Assert.Contains("a job needs a name", cut.Markup, StringComparison.Ordinal);
+        Assert.Equal(0, await StoredJobsAsync());
+    }
+
+    [Fact]
+    public async Task Without_a_registered_cloud_the_start_cloud_is_named()
+    {
+        await this.MigrateAsync();
+        var cut = RenderWithProviders<NewJobForm>(p => p.Add(x => x.Clouds, []));
+        var form = cut.FindComponent<NewJobForm>().Instance;
+        form.Model.Name = "n";
+        form.Model.ProjectPath = "/srv/p";
+        form.Model.Command = "true";
+        cut.Render();
+
+        await cut.Find("#job-submit").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Equal(["cloud"], Fields(cut)));
         Assert.Equal(0, await StoredJobsAsync());
     }
 

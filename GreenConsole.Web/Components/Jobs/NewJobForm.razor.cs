@@ -32,6 +32,15 @@ public partial class NewJobForm
 
     public NewJobModel Model { get; } = new();
 
+    protected override void OnParametersSet()
+    {
+        // As the reference trainer's card does: the first cloud is chosen until the researcher picks another.
+        if (Model.CloudId is null || Clouds.All(c => c.Id != Model.CloudId))
+        {
+            Model.CloudId = Clouds.FirstOrDefault()?.Id;
+        }
+    }
+
     private bool Has(string field) => errors.Any(e => e.Field == field);
 
     private string Text(string field) => string.Join("; ", errors.Where(e => e.Field == field).Select(e => e.Message));

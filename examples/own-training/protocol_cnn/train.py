@@ -15,6 +15,7 @@ import greenconsole_torch as gct  # GreenConsole
 parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=3)
 parser.add_argument("--delay", type=float, default=0.0)
+parser.add_argument("--ballast-mb", type=int, default=0, help="a frozen buffer of this size, to make a large checkpoint")
 args = parser.parse_args()
 
 
@@ -43,6 +44,10 @@ class Net(nn.Module):
         self.fc1 = nn.Linear(16 * 3 * 3, 32)
         self.drop = nn.Dropout(0.2)
         self.fc2 = nn.Linear(32, 4)
+        if args.ballast_mb > 0:
+            # Stands in for a large model's weights: saved and restored with the rest, never trained.
+            g = torch.Generator().manual_seed(7)
+            self.register_buffer("ballast", torch.rand(args.ballast_mb * 262_144, generator=g))
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
