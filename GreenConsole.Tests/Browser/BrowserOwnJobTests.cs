@@ -77,7 +77,9 @@ public sealed class BrowserOwnJobTests(SshLabFixture lab) : IAsyncLifetime
         await page.FillAsync("#job-command input, input#job-command", "/usr/bin/python3 train.py --epochs 4 --delay 0.25");
         await page.Locator("#mode-protocol").ClickAsync();
         await page.FillAsync("#job-requires input, input#job-requires", "torch>=1.10");
-        await page.FillAsync("#job-secret-env textarea, textarea#job-secret-env", "WANDB_API_KEY=browser-secret-9");
+        await page.FillAsync("#job-secret-env input, input#job-secret-env", "WANDB_API_KEY=browser-secret-9");
+        await page.ClickAsync("#job-add-secret");
+        await Assertions.Expect(page.Locator("#job-secret-names")).ToContainTextAsync("WANDB_API_KEY=••••••");
         await Assertions.Expect(page.Locator("#job-preview")).ToContainTextAsync("WANDB_API_KEY=••••••");
         await Assertions.Expect(page.Locator("#job-preview")).Not.ToContainTextAsync("browser-secret-9");
 
@@ -86,9 +88,9 @@ public sealed class BrowserOwnJobTests(SshLabFixture lab) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#preflight-results")).ToContainTextAsync("torch 1.13");
 
         await page.ClickAsync("#job-submit");
-        await Assertions.Expect(page.Locator("#job-mode")).ToHaveAttributeAsync("data-mode", "protocol", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#job-mode-line")).ToHaveAttributeAsync("data-mode", "protocol", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#job-stdout")).ToContainTextAsync("loss", new() { Timeout = 60_000 });
-        await Assertions.Expect(page.Locator("#job-mode")).Not.ToContainTextAsync("browser-secret-9");
+        await Assertions.Expect(page.Locator("#job-mode-line")).Not.ToContainTextAsync("browser-secret-9");
 
         var arrived = page.Locator("#migration-log tr[data-to=RunningOnTarget]");
         await Assertions.Expect(arrived).ToHaveCountAsync(1, new() { Timeout = 180_000 });

@@ -41,6 +41,13 @@ public partial class NewJobForm
         }
     }
 
+    private void AddSecret()
+    {
+        errors = Model.AddSecret()
+            ? [.. errors.Where(e => e.Field != "secretEnv")]
+            : [.. errors.Where(e => e.Field != "secretEnv"), new FieldError("secretEnv", "type NAME=value, then Add secret")];
+    }
+
     private bool Has(string field) => errors.Any(e => e.Field == field);
 
     private string Text(string field) => string.Join("; ", errors.Where(e => e.Field == field).Select(e => e.Message));

@@ -34,9 +34,9 @@ public partial class Jobs
     [Parameter]
     public string? JobId { get; set; }
 
-    /// <summary>/jobs?new=1 opens the "New job" form.</summary>
+    /// <summary>/jobs?new (any value) opens the "New job" form; a string, so no query value can fail the page.</summary>
     [SupplyParameterFromQuery(Name = "new")]
-    public bool NewJob { get; set; }
+    public string? NewJob { get; set; }
 
     [Inject]
     private JobStore Store { get; set; } = default!;

@@ -18,8 +18,29 @@ public sealed class NewJobModel
     /// <summary>One K=V per line.</summary>
     public string Variables { get; set; } = "";
 
-    /// <summary>One K=V per line; stored encrypted, never shown again.</summary>
-    public string SecretVariables { get; set; } = "";
+    /// <summary>NAME=value lines added one at a time through a password box; stored encrypted, never shown again.</summary>
+    public List<string> SecretVariables { get; } = [];
+
+    /// <summary>The password box's current text, moved into <see cref="SecretVariables"/> by <see cref="AddSecret"/>.</summary>
+    public string SecretDraft { get; set; } = "";
+
+    /// <summary>The names of the secrets added so far (their values are never shown).</summary>
+    public IEnumerable<string> SecretNames => SecretVariables.Select(l => l.Split('=', 2)[0].Trim());
+
+    /// <summary>Moves the typed NAME=value into the secrets; false (the box keeps its text) when it is not NAME=value.</summary>
+    public bool AddSecret()
+    {
+        var line = SecretDraft.Trim();
+        if (line.IndexOf('=', StringComparison.Ordinal) <= 0)
+        {
+            return false;
+        }
+
+        SecretVariables.RemoveAll(l => l.Split('=', 2)[0].Trim() == line.Split('=', 2)[0].Trim());
+        SecretVariables.Add(line);
+        SecretDraft = "";
+        return true;
+    }
 
     public string Interpreter { get; set; } = "python3";
 
@@ -49,7 +70,7 @@ public sealed class NewJobModel
     public JobDefinition? Build(bool requireCloud, out IReadOnlyList<FieldError> errors)
     {
         var problems = new List<FieldError>();
-        var variables = Pairs(Variables, secret: false, problems).Concat(Pairs(SecretVariables, secret: true, problems)).ToList();
+        var variables = Pairs(Variables, secret: false, problems).Concat(Pairs(string.Join('\n', SecretVariables), secret: true, problems)).ToList();
         var packages = new List<PackageRequirement>();
         foreach (var item in Split(Requires, ','))
         {
@@ -105,7 +126,7 @@ public sealed class NewJobModel
             Name = Name,
             Project = new JobProject(ProjectPath, ProjectOnCloud),
             Command = Command,
-            Environment = Pairs(Variables, false, []).Concat(Pairs(SecretVariables, true, [])).ToList(),
+            Environment = Pairs(Variables, false, []).Concat(Pairs(string.Join('\n', SecretVariables), true, [])).ToList(),
         }, ProjectOnCloud && ProjectPath.Trim().Length > 0 ? ProjectPath.Trim() : "<project folder on the cloud>");
 
     private static IEnumerable<JobVariable> Pairs(string text, bool secret, List<FieldError> problems)
