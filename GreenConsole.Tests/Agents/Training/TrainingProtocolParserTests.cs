@@ -41,7 +41,7 @@ public sealed class TrainingProtocolParserTests
 
     [Theory]
     [InlineData("""{"epoch":0,"batch_in_epoch":0,"loss":1.0,"samples":32,"ts":"2026-11-22T01:34:37Z","event":"step"}""", "'step'")]
-    [InlineData("""{"step":1,"batch_in_epoch":0,"loss":1.0,"samples":32,"ts":"2026-11-22T01:34:37Z","event":"step"}""", "'epoch'")]
+    [InlineData("""{"step":1,"epoch":"first","batch_in_epoch":0,"loss":1.0,"samples":32,"ts":"2026-11-22T01:34:37Z","event":"step"}""", "'epoch'")]
     [InlineData("""{"step":1,"epoch":0,"batch_in_epoch":0,"loss":1.0,"samples":32,"ts":"yesterday","event":"step"}""", "'ts'")]
     [InlineData("""{"step":"one","epoch":0,"batch_in_epoch":0,"loss":1.0,"samples":32,"ts":"2026-11-22T01:34:37Z","event":"step"}""", "'step'")]
     [InlineData("""{"step":1,"epoch":0,"batch_in_epoch":0,"loss":"low","samples":32,"ts":"2026-11-22T01:34:37Z","event":"step"}""", "'loss'")]
@@ -213,7 +213,8 @@ public sealed class TrainingScriptsTests
         try
         {
             var written = await TrainingScripts.ExtractToAsync(dir, CancellationToken.None);
-            Assert.Equal(2, written.Count);
+            Assert.Equal(TrainingScripts.FileNames.Count, written.Count);
+            Assert.Contains(written, w => w.EndsWith(TrainingScripts.SupervisorFileName, StringComparison.Ordinal));
             var usage = await TrainingTrainerProcess.RunHelperAsync([Path.Combine(dir, TrainingScripts.HelperFileName)], CancellationToken.None);
             Assert.Equal(TrainingProtocol.ExitConfiguration, usage.ExitCode);
             Assert.Contains("verify", usage.StandardError, StringComparison.Ordinal);
@@ -227,4 +228,14 @@ public sealed class TrainingScriptsTests
     [Fact]
     public void OpenEmbedded_UnknownName_IsRejected() =>
         Assert.Contains("not a shipped", Assert.Throws<ArgumentException>(() => TrainingScripts.OpenEmbedded("x.py")).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_step_line_of_a_researchers_own_script_needs_only_step_ts_and_event()
+    {
+        var p = Assert.Single(TrainingProtocolParser.ParseProgressLog("{\"step\":7,\"epoch\":null,\"loss\":0.5,\"ts\":\"2026-11-22T01:34:37.000Z\",\"event\":\"step\"}\n"));
+        Assert.Equal(7, p.Step);
+        Assert.Null(p.Epoch);
+        Assert.Null(p.Samples);
+        Assert.Equal(0.5, p.Loss);
+    }
 }

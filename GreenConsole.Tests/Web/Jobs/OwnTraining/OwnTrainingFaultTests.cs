@@ -223,6 +223,64 @@ public sealed class OwnTrainingFaultTests(SshLabFixture lab) : IAsyncLifetime
         await host.Jobs.CancelAsync(id, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_disk_that_fills_during_the_project_copy_stops_the_move_and_the_job_trains_on()
+    {
+        var t = await OwnTrainingLab.StartAsync(lab, _folder, _clock);
+        await using var host = t.Host;
+        var kr = await host.CloudAsync("KR");
+        var ca = await host.CloudAsync("CA-ON");
+        var project = t.Project("resume_script");
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        for (var i = 0; i < 12; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(project, "data", $"part-{i:00}.bin"), RandomNumberGenerator.GetBytes(1 << 20));
+        }
+
+        var id = (await t.Submitter.SubmitAsync(new JobSubmitRequest(OwnTrainingLab.ResumeScript(project, "--steps 400 --ckpt-every 10 --delay 0.1"), kr.Id), CancellationToken.None)).Job.Id;
+        await t.WaitForJobAsync(id, j => j.LastStep >= 5, "progress on KR");
+
+        // On CA-ON the job's project folder is a 4 MB file system: the 12 MB copy fills it.
+        var target = lab.Cloud("CA-ON").Target;
+        var where = await host.Shell.RunAsync(target, $"d=\"$HOME/.greenconsole/jobs/{id}/project\"; mkdir -p \"$d\" && echo \"$d\" && id -u", TimeSpan.FromSeconds(30), CancellationToken.None);
+        var (dir, uid) = (where.StandardOutput.Split('\n')[0].Trim(), where.StandardOutput.Split('\n')[1].Trim());
+        await RunRootAsync("mount", "-t", "tmpfs", "-o", $"size=4m,uid={uid},mode=0700", "tmpfs", dir);
+        try
+        {
+            await host.Jobs.MigrateAsync(id, ca.Id, CancellationToken.None);
+            var m = await MigrationTestHost.WaitForAsync(async () =>
+                (await host.Jobs.MigrationsAsync(id, CancellationToken.None)).FirstOrDefault(x => x.CompletedAt is not null), OwnTrainingLab.Long, "the failed move to end");
+            Assert.Equal(nameof(MigrationStep.RunningOnSource), m.Step);
+            Assert.Null(m.StopRequestedAt);
+            var events = await t.EventsAsync(id);
+            Assert.True(events.Any(e => e.Message.Contains("could not be copied to cloud " + ca.Id.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)),
+                string.Join("\n", events.Select(e => e.Kind + " " + e.Message)));
+            var job = await t.WaitForJobAsync(id, j => j.Status == JobStatus.Running, "the job to train on");
+            var step = job.LastStep;
+            Assert.Equal(kr.Id, job.CurrentCloudId);
+            await t.WaitForJobAsync(id, j => j.LastStep > step, "more progress on KR after the failed move");
+            await host.Jobs.CancelAsync(id, CancellationToken.None);
+        }
+        finally
+        {
+            await RunRootAsync("umount", dir);
+        }
+    }
+
+    private static async Task RunRootAsync(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(args[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args.Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"{string.Join(' ', args)} failed (the lab tests run as root, as scripts/lab.sh needs): {err}");
+    }
+
     private static IEnumerable<ProjectSyncResult> SyncOf(IEnumerable<GreenConsole.Web.Data.JobEventEntity> events, int cloudId) =>
         events.Where(e => e.Kind == "Sync" && e.Message.StartsWith(string.Create(CultureInfo.InvariantCulture, $"Project copied to cloud {cloudId}:"), StringComparison.Ordinal))
             .Select(e => JsonSerializer.Deserialize<ProjectSyncResult>(e.DataJson!)!);
