@@ -346,9 +346,10 @@ internal sealed class RemoteTrainingAgent : ITrainingAgent
         var command = Prelude(jobId) +
             "k=0; for p in $(cat \"$J/job/launch.pid\" \"$J/job/standby.pid\" 2>/dev/null) $(sed -n 's/.*\"pid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/job.json\" 2>/dev/null); do " +
             "if kill -0 \"$p\" 2>/dev/null && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qE '" + TrainerPattern + "'; then kill -9 \"$p\" && k=1; fi; done; " +
-            // A researcher's command runs in its own process group, which outlives a killed supervisor.
+            // A researcher's command runs in its own process group, which outlives a killed supervisor. No "--": dash's
+            // kill takes a negative pid only right after the signal.
             "g=$(sed -n 's/.*\"pgid\": *\\([0-9][0-9]*\\).*/\\1/p' \"$J/job/child.json\" 2>/dev/null); " +
-            "if [ -n \"$g\" ] && [ \"$g\" -gt 1 ] && kill -0 -- \"-$g\" 2>/dev/null; then kill -9 -- \"-$g\" && k=1; fi; " +
+            "if [ -n \"$g\" ] && [ \"$g\" -gt 1 ] && kill -0 -\"$g\" 2>/dev/null; then kill -9 -\"$g\" && k=1; fi; " +
             "rm -f \"$J/job/launch.pid\" \"$J/job/standby.pid\" \"$J/job/go\"; echo $k";
         var r = await _shell.RunAsync(target, command, CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!r.Succeeded)

@@ -132,4 +132,42 @@ public sealed class RemoteTrainingAgentTests(SshLabFixture lab)
         var e = await Assert.ThrowsAsync<RemoteShellException>(() => agent.PollAsync(dead, spec.JobId, 0, CancellationToken.None));
         Assert.Equal(RemoteErrorKind.HostUnreachable, e.Kind);
     }
+
+    [Fact]
+    public async Task Kill_ends_a_researchers_command_with_its_whole_process_group()
+    {
+        await using var harness = new SshShellHarness();
+        var agent = NewAgent(harness.Shell);
+        var cloud = lab.Cloud("DE").Target;
+        var id = "kill-" + Guid.NewGuid().ToString("N")[..8];
+        var marker = "3" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var spec = new TrainingJobSpec
+        {
+            JobId = id,
+            Workload = new GreenConsole.Core.Jobs.Definitions.JobWorkload
+            {
+                Mode = GreenConsole.Core.Jobs.Definitions.JobMode.Command,
+                ProjectOnCloud = "~",
+                // A background child in the same group: killing the shell alone would leave it running.
+                Command = $"sleep {marker}1 & sleep {marker}2",
+            },
+        };
+        await agent.StartAsync(cloud, spec, resume: false, CancellationToken.None);
+        async Task<string> SleepsAsync() => (await harness.Shell.RunAsync(cloud, $"pgrep -u \"$(id -u)\" -f 'slee[p] {marker}' || true", TimeSpan.FromSeconds(30), CancellationToken.None)).StandardOutput.Trim();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while ((await SleepsAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 2 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(await agent.KillAsync(cloud, id, CancellationToken.None));
+        until = DateTime.UtcNow.AddSeconds(10);
+        while (await SleepsAsync() != "" && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("", await SleepsAsync());
+        await harness.Shell.RunAsync(cloud, $"rm -rf \"$HOME/.greenconsole/jobs/{id}\"", TimeSpan.FromSeconds(30), CancellationToken.None);
+    }
 }
