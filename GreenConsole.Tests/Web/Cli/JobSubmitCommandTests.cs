@@ -67,8 +67,8 @@ public sealed class JobSubmitCommandTests(SshLabFixture lab) : IDisposable
         (code, output, error) = await cli.RunAsync("job", "migrate", id, "--to", "GB");
         Assert.Equal(1, code);
         Assert.Contains("never migrated", error, StringComparison.Ordinal);
-        var (_, templates, _) = await cli.RunAsync("job", "list", "--json");
-        Assert.Contains("\"mode\":\"command\"", templates, StringComparison.Ordinal);
+        var (_, listed, _) = await cli.RunAsync("job", "list", "--json");
+        Assert.Contains("\"mode\":\"command\"", listed, StringComparison.Ordinal);
         Assert.DoesNotContain("tok-very-secret", File.ReadAllText(cli.DatabasePath), StringComparison.Ordinal);
     }
 }
